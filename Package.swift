@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let tools = ["mkgefs", "gefs-fsck", "gefs-logdump", "gefs-arenadump", "gefs-replay"]
+
+let package = Package(
+    name: "gefs-tools",
+    products: [.library(name: "GefsCore", targets: ["GefsCore"])]
+        + tools.map { .executable(name: $0, targets: [$0]) },
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CXXHash",
+            pkgConfig: "libxxhash",
+            providers: [.apt(["libxxhash-dev"])]
+        ),
+        .target(
+            name: "GefsCore",
+            dependencies: [
+                "CXXHash",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+    ] + tools.map {
+        .executableTarget(
+            name: $0,
+            dependencies: [
+                "GefsCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        )
+    } + [
+        .target(name: "TestSupport", dependencies: ["GefsCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "GefsCoreTests", dependencies: ["GefsCore", "TestSupport"]),
+        .testTarget(
+            name: "ToolTests",
+            dependencies: ["GefsCore", "TestSupport"] + tools.map { .target(name: $0) }
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

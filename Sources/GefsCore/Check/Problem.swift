@@ -1,0 +1,77 @@
+/// How bad a problem is. Errors are inconsistencies; warnings are states the format allows but a
+/// repair tidies (a stale copy); infos are facts worth saying (discarded uncommitted entries).
+public enum Severity: String, Sendable, Comparable, CaseIterable {
+    case info, warning, error
+    public static func < (a: Severity, b: Severity) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// An entry of the problem catalogue: a stable code, its severity, what it means and how it is
+/// fixed. Every diagnostic any tool prints is an instance of one of these.
+public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
+    /// Stable snake_case identifier, e.g. `arena_header_stale`.
+    public let id: String
+    public let severity: Severity
+    /// One line: what the problem is.
+    public let summary: String
+    /// One line: what a repair does about it, or nil when nothing can.
+    public let fix: String?
+
+    public init(_ id: String, _ severity: Severity, _ summary: String, fix: String? = nil) {
+        self.id = id; self.severity = severity; self.summary = summary; self.fix = fix
+    }
+    public var description: String { id }
+    public static func == (a: ProblemCode, b: ProblemCode) -> Bool { a.id == b.id }
+    public func hash(into h: inout Hasher) { h.combine(id) }
+}
+
+/// One problem found on an image: its code, a message naming what is wrong, and where.
+public struct Problem: Equatable, Sendable, CustomStringConvertible {
+    public var code: ProblemCode
+    public var message: String
+    public var arena: Int?
+    /// Address of the block concerned.
+    public var block: Int64?
+    /// Offset within the block (for log entries: within the log data area).
+    public var offset: Int?
+    /// A file path, tree or snapshot, where known.
+    public var path: String?
+    /// The fsck pass that found it.
+    public var pass: Int?
+    /// Whether a repair fixed it.
+    public var fixed: Bool = false
+
+    public init(_ code: ProblemCode, _ message: String, arena: Int? = nil, block: Int64? = nil,
+                offset: Int? = nil, path: String? = nil, pass: Int? = nil) {
+        self.code = code; self.message = message; self.arena = arena; self.block = block
+        self.offset = offset; self.path = path; self.pass = pass
+    }
+
+    public var severity: Severity { code.severity }
+
+    /// Where the problem is, in words: `arena 0 block 0x8000 +0x18`, `/dir/file`.
+    public var location: String {
+        var parts: [String] = []
+        if let arena { parts.append("arena \(arena)") }
+        if let block { parts.append("block \(hex(block))") }
+        if let offset { parts.append("+\(hex(offset))") }
+        if let path { parts.append(path) }
+        return parts.joined(separator: " ")
+    }
+
+    /// `warning arena_header_stale: arena 0 block 0x4000: header does not match …`
+    public var description: String {
+        let loc = location
+        return "\(severity) \(code.id): " + (loc.isEmpty ? "" : loc + ": ") + message
+    }
+}
+
+/// The problem catalogue: each area adds its codes in an extension (`ProblemCode+Area.swift`)
+/// and lists them in `ProblemCode.all` there-through `catalogue`.
+extension ProblemCode {
+    /// Every code, sorted by id, for man pages and `--list-problems`.
+    public static var all: [ProblemCode] {
+        (imageCodes + logCodes + treeCodes + spaceCodes).sorted { $0.id < $1.id }
+    }
+}

@@ -1,0 +1,30 @@
+/// Problems of superblocks and arena copies (FORMAT.md §5–§7).
+extension ProblemCode {
+    public static let superblockInvalid = ProblemCode("superblock_invalid", .error,
+        "a superblock copy is unreadable or fails its checks", fix: "rewritten from the current copy")
+    public static let superblockStale = ProblemCode("superblock_stale", .warning,
+        "a valid superblock copy has an older qgen than the current one", fix: "rewritten from the current copy")
+    public static let superblockMismatch = ProblemCode("superblock_mismatch", .error,
+        "both superblock copies have the same qgen but different contents; sb0 is used", fix: "sb1 rewritten from sb0")
+    public static let superblockNone = ProblemCode("superblock_none", .error,
+        "neither superblock copy is valid: the image cannot be read")
+    public static let imageTruncated = ProblemCode("image_truncated", .error,
+        "the image is shorter than the file system size the superblock records")
+    public static let imageGrown = ProblemCode("image_grown", .warning,
+        "the image is longer than the file system size the superblock records")
+    public static let arenaHeaderStale = ProblemCode("arena_header_stale", .warning,
+        "an arena header does not match the superblock; the footer holds the arena's state",
+        fix: "rewritten from the current copy")
+    public static let arenaFooterStale = ProblemCode("arena_footer_stale", .warning,
+        "an arena footer does not match the superblock (normal before pass 3 of a sync completes)",
+        fix: "rewritten from the current copy")
+    public static let arenaCopyCorrupt = ProblemCode("arena_copy_corrupt", .error,
+        "an arena header or footer is not a well-formed arena block", fix: "rewritten from the current copy")
+    public static let arenaNoCurrentCopy = ProblemCode("arena_no_current_copy", .error,
+        "neither the arena's header nor its footer matches the hash the superblock records")
+
+    static let imageCodes: [ProblemCode] = [
+        superblockInvalid, superblockStale, superblockMismatch, superblockNone, imageTruncated, imageGrown,
+        arenaHeaderStale, arenaFooterStale, arenaCopyCorrupt, arenaNoCurrentCopy,
+    ]
+}

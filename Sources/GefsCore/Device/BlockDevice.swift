@@ -1,0 +1,144 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// An I/O failure, naming the image and what was being done.
+public struct DeviceError: Error, Equatable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public init(path: String, message: String) { self.path = path; self.message = message }
+    public var description: String { "\(path): \(message)" }
+}
+
+/// Whole-block positional access to an image. Addresses are byte offsets, multiples of B.
+public protocol BlockDevice: AnyObject {
+    /// The name used in messages (the image's path).
+    var name: String { get }
+    /// Size in bytes (for a block device, the device's size).
+    var size: Int64 { get }
+    /// Reads one block; a block past the end reads as an error.
+    func read(at addr: Int64) throws -> [UInt8]
+    /// Writes one block.
+    func write(_ block: [UInt8], at addr: Int64) throws
+    /// Makes the writes so far durable before any later write (a barrier between sync passes).
+    func flush() throws
+}
+
+extension BlockDevice {
+    /// Number of whole blocks (`N` of §5).
+    public var blockCount: Int64 { size / Format.blockSize64 }
+
+    func checkBlock(_ addr: Int64) throws {
+        guard addr >= 0, addr % Format.blockSize64 == 0 else {
+            throw DeviceError(path: name, message: "address \(hex(addr)) is not a block address")
+        }
+        guard addr <= size - Format.blockSize64 else {
+            throw DeviceError(path: name, message: "block \(hex(addr)) lies past the end of the image (\(size) bytes)")
+        }
+    }
+}
+
+/// A regular file or a block device, through positional reads and writes.
+public final class FileDevice: BlockDevice {
+    public let name: String
+    public let size: Int64
+    let fd: FileDescriptor
+    public let writable: Bool
+
+    /// Opens `path` read-only, or read-write when `writable`.
+    public init(path: String, writable: Bool = false) throws {
+        self.name = path
+        self.writable = writable
+        do {
+            fd = try FileDescriptor.open(FilePath(path), writable ? .readWrite : .readOnly)
+        } catch let e as Errno {
+            throw DeviceError(path: path, message: "cannot open: \(e)")
+        }
+        do {
+            // lseek to the end gives the size of regular files and of block devices alike.
+            size = try fd.seek(offset: 0, from: .end)
+        } catch let e as Errno {
+            try? fd.close()
+            throw DeviceError(path: path, message: "cannot find the size: \(e)")
+        }
+    }
+
+    deinit { try? fd.close() }
+
+    public func read(at addr: Int64) throws -> [UInt8] {
+        try checkBlock(addr)
+        var block = [UInt8](repeating: 0, count: Format.blockSize)
+        let n = try io("read", addr) {
+            try block.withUnsafeMutableBytes { try fd.read(fromAbsoluteOffset: addr, into: $0) }
+        }
+        guard n == Format.blockSize else {
+            throw DeviceError(path: name, message: "short read at \(hex(addr)): \(n) of \(Format.blockSize) bytes")
+        }
+        return block
+    }
+
+    public func write(_ block: [UInt8], at addr: Int64) throws {
+        precondition(block.count == Format.blockSize)
+        try checkBlock(addr)
+        let n = try io("write", addr) {
+            try block.withUnsafeBytes { try fd.writeAll(toAbsoluteOffset: addr, $0) }
+        }
+        guard n == Format.blockSize else {
+            throw DeviceError(path: name, message: "short write at \(hex(addr))")
+        }
+    }
+
+    public func flush() throws {
+        guard writable else { return }
+        guard fsync(fd.rawValue) == 0 else {
+            throw DeviceError(path: name, message: "fsync failed: \(Errno(rawValue: errno))")
+        }
+    }
+
+    func io(_ what: String, _ addr: Int64, _ body: () throws -> Int) throws -> Int {
+        do { return try body() } catch let e as Errno {
+            throw DeviceError(path: name, message: "\(what) at \(hex(addr)) failed: \(e)")
+        }
+    }
+}
+
+/// An in-memory image for tests. It can simulate a crash: after `crashAfter` writes, every
+/// later write is silently lost, as if power failed.
+public final class MemoryDevice: BlockDevice {
+    public let name: String
+    public private(set) var bytes: [UInt8]
+    public var size: Int64 { Int64(bytes.count) }
+    /// Writes that reached the "disk" (lost writes are not counted).
+    public private(set) var writesDone = 0
+    /// Writes attempted, lost or not.
+    public private(set) var writesAttempted = 0
+    public var crashAfter: Int?
+
+    public init(name: String = "memory", bytes: [UInt8], crashAfter: Int? = nil) {
+        self.name = name; self.bytes = bytes; self.crashAfter = crashAfter
+    }
+    public convenience init(name: String = "memory", size: Int, crashAfter: Int? = nil) {
+        self.init(name: name, bytes: [UInt8](repeating: 0, count: size), crashAfter: crashAfter)
+    }
+
+    public func read(at addr: Int64) throws -> [UInt8] {
+        try checkBlock(addr)
+        let o = Int(addr)
+        return Array(bytes[o..<o + Format.blockSize])
+    }
+
+    public func write(_ block: [UInt8], at addr: Int64) throws {
+        precondition(block.count == Format.blockSize)
+        try checkBlock(addr)
+        writesAttempted += 1
+        if let c = crashAfter, writesDone >= c { return }
+        writesDone += 1
+        let o = Int(addr)
+        bytes.replaceSubrange(o..<o + Format.blockSize, with: block)
+    }
+
+    public func flush() throws {}
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+import GefsCore
+
+/// Placeholder until its own issue lands; it exists so the package layout is final.
+struct Tool: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gefs-logdump", abstract: "Not implemented yet.")
+    @Argument(help: "The image file or device.") var image: String
+    func run() throws {
+        printError("gefs-logdump: not implemented yet")
+        throw ExitCode(2)
+    }
+}
+Tool.main()

@@ -1,0 +1,4 @@
+import ArgumentParser
+import GefsCore
+struct Tool: ParsableCommand { func run() throws {} }
+Tool.main()

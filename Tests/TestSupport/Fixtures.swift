@@ -1,0 +1,80 @@
+import Foundation
+import GefsCore
+
+/// Locations and helpers shared by the test targets.
+public enum Fixtures {
+    /// The package root, found from this file's path.
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let dir = root.appendingPathComponent("Fixtures")
+
+    /// A fresh scratch directory, removed at process exit by the OS's tmp cleaning only.
+    public static func scratch(_ name: String = "t") -> URL {
+        let u = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("gefs-tests-\(getpid())")
+            .appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
+        try! FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        return u
+    }
+
+    /// Unpacks `Fixtures/<relative>.gz` into a scratch file and returns its path.
+    public static func unpack(_ relative: String) throws -> String {
+        let src = dir.appendingPathComponent(relative + ".gz").path
+        let dst = scratch("img").appendingPathComponent((relative as NSString).lastPathComponent).path
+        let r = try run("/bin/sh", ["-c", "gzip -dc '\(src)' > '\(dst)'"])
+        guard r.status == 0 else { throw NSError(domain: "gunzip", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
+        return dst
+    }
+
+    /// A sample image from `Fixtures/samples`, unpacked.
+    public static func sample(_ name: String) throws -> String { try unpack("samples/\(name).img") }
+
+    /// The facts JSON next to a sample.
+    public static func facts(_ name: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: dir.appendingPathComponent("samples/\(name).img.facts.json"))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    /// Where the built tools are: next to the test bundle.
+    public static var productsDir: URL {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var d = exe.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: d.appendingPathComponent("mkgefs").path), d.path != "/" {
+            d = d.deletingLastPathComponent()
+        }
+        return d
+    }
+
+    public struct Result { public var status: Int32; public var stdout: String; public var stderr: String }
+
+    /// Runs a program, capturing its output.
+    @discardableResult
+    public static func run(_ exe: String, _ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        var e = ProcessInfo.processInfo.environment
+        for (k, v) in env { e[k] = v }
+        p.environment = e
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        if stdin == nil { p.standardInput = FileHandle.nullDevice }
+        try p.run()
+        // Read both pipes concurrently so that neither fills and blocks the child.
+        var errData = Data()
+        let g = DispatchGroup()
+        g.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); g.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        g.wait()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs one of the package's tools.
+    @discardableResult
+    public static func tool(_ name: String, _ args: [String], env: [String: String] = [:]) throws -> Result {
+        try run(productsDir.appendingPathComponent(name).path, args, env: env)
+    }
+}
