@@ -24,11 +24,18 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        .target(
+            name: "ToolSupport",
+            dependencies: [
+                "GefsCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
     ] + tools.map {
         .executableTarget(
             name: $0,
             dependencies: [
-                "GefsCore",
+                "GefsCore", "ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         )

@@ -60,16 +60,18 @@ public struct Superblock: Equatable, Sendable {
         return block
     }
 
-    /// Decodes and validates one superblock copy: magic, blksz, bufspc, narena, hash, zero tail.
-    /// Geometry is checked separately by `geometryError()`.
-    public static func decode(_ block: [UInt8]) throws -> Superblock {
+    /// The fields of a superblock block, with the stored and the computed hash, without judging
+    /// them (for dumps of damaged copies). Throws only when the magic or narena make the block
+    /// unreadable as a superblock.
+    public static func decodeFields(_ block: [UInt8]) throws -> (Superblock, stored: UInt64, computed: UInt64) {
         var r = ByteReader(block, structure: "superblock")
         let magic = try r.bytes(8)
         guard magic == Format.magic else { throw FormatError.badMagic(magic) }
-        let blksz = try r.u32(), bufspc = try r.u32(), narena = try r.u32()
-        guard blksz == Format.blockSize else { throw FormatError.invalid("superblock", "blksz \(blksz), expected \(Format.blockSize)") }
-        guard bufspc == Format.bufferSpace else { throw FormatError.invalid("superblock", "bufspc \(bufspc), expected \(Format.bufferSpace)") }
-        guard (1...UInt32(Format.maxArenas)).contains(narena) else { throw FormatError.invalid("superblock", "narena \(narena) outside 1...\(Format.maxArenas)") }
+        _ = try r.u32(); _ = try r.u32()
+        let narena = try r.u32()
+        guard (1...UInt32(Format.maxArenas)).contains(narena) else {
+            throw FormatError.invalid("superblock", "narena \(narena) outside 1...\(Format.maxArenas)")
+        }
         let ht = try r.u32()
         let root = BlockPointer(addr: try r.s64(), hash: try r.u64())
         let dlh = BlockPointer(addr: try r.s64(), hash: try r.u64())
@@ -80,13 +82,23 @@ public struct Superblock: Equatable, Sendable {
         for _ in 0..<Int(narena) { arenas.append(ArenaRef(addr: try r.s64(), hash: try r.u64())) }
         let end = r.offset
         let stored = try r.u64()
-        let computed = XXH3.hash(block, 0..<end)
+        let sb = Superblock(narena: Int(narena), snapHeight: Int(ht), snapRoot: root, snapdlHead: dlh, snapdlTail: dlt,
+                            flag: flag, nextqid: nextqid, nextgen: nextgen, qgen: qgen, arenasz: arenasz,
+                            fssize: fssize, arenas: arenas)
+        return (sb, stored, XXH3.hash(block, 0..<end))
+    }
+
+    /// Decodes and validates one superblock copy: magic, blksz, bufspc, narena, hash, zero tail,
+    /// feature bits. Geometry is checked separately by `geometryError()`.
+    public static func decode(_ block: [UInt8]) throws -> Superblock {
+        let (sb, stored, computed) = try decodeFields(block)
+        let blksz = block.u32(at: 8), bufspc = block.u32(at: 12)
+        guard blksz == Format.blockSize else { throw FormatError.invalid("superblock", "blksz \(blksz), expected \(Format.blockSize)") }
+        guard bufspc == Format.bufferSpace else { throw FormatError.invalid("superblock", "bufspc \(bufspc), expected \(Format.bufferSpace)") }
         guard stored == computed else { throw FormatError.hashMismatch("superblock", stored: stored, computed: computed) }
-        guard block.allZero(r.offset..<block.count) else { throw FormatError.invalid("superblock", "bytes past the hash are not zero") }
-        guard flag == 0 else { throw FormatError.invalid("superblock", "unknown feature bits \(hex(flag))") }
-        return Superblock(narena: Int(narena), snapHeight: Int(ht), snapRoot: root, snapdlHead: dlh, snapdlTail: dlt,
-                          flag: flag, nextqid: nextqid, nextgen: nextgen, qgen: qgen, arenasz: arenasz,
-                          fssize: fssize, arenas: arenas)
+        guard block.allZero(sb.packedSize + 8..<block.count) else { throw FormatError.invalid("superblock", "bytes past the hash are not zero") }
+        guard sb.flag == 0 else { throw FormatError.invalid("superblock", "unknown feature bits \(hex(sb.flag))") }
+        return sb
     }
 
     /// Address of arena `i`'s header.

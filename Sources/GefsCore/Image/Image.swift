@@ -127,8 +127,8 @@ public final class Image {
         do {
             let b = try dev.read(at: addr)
             c.block = b
+            c.fields = try? Superblock.decodeFields(b).0
             let sb = try Superblock.decode(b)
-            c.fields = sb
             if let g = sb.geometryError() { c.error = g; return c }
             if slot == .sb1, addr != sb.fssize - Format.blockSize64 {
                 c.error = "found at \(hex(addr)) but its fssize puts sb1 at \(hex(sb.fssize - Format.blockSize64))"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what gefs-tools needs on a fresh Debian machine, when it is missing:
+# libxxhash-dev (the XXH3 library, found through pkg-config), xxhash (xxhsum, for benchmarks),
+# gzip (fixtures are stored compressed) and pkg-config.
+set -euo pipefail
+missing=()
+pkg-config --exists libxxhash 2>/dev/null || missing+=(libxxhash-dev)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v xxhsum >/dev/null || missing+=(xxhash)
+command -v gzip >/dev/null || missing+=(gzip)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
