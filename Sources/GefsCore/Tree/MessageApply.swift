@@ -1,0 +1,57 @@
+/// The effect of a pivot message on a key's value (FORMAT.md §9.4).
+public enum MessageApply {
+    /// Why a message could not be applied: the problem code and the words for it.
+    public struct Failure: Error, Equatable, Sendable {
+        public var code: ProblemCode
+        public var message: String
+    }
+
+    /// Applies `m` to the key's current value (`nil`: the key does not exist). On failure the
+    /// value is left as it was and the failure says why.
+    public static func apply(_ m: Message, to value: inout [UInt8]?) -> Failure? {
+        let kind = m.key.first.flatMap(KeyKind.init(rawValue:))
+        switch m.op {
+        case .nop:
+            return Failure(code: .treeMessageValue, message: "Onop message on \(KeyRange.show(m.key))")
+        case .insert:
+            value = m.value
+        case .delete, .clearb, .clobber:
+            guard m.value.isEmpty else {
+                return Failure(code: .treeMessageValue, message: "\(m.op) on \(KeyRange.show(m.key)) carries \(m.value.count) value bytes")
+            }
+            if m.op == .delete && value == nil {
+                return Failure(code: .treeMessageMissingKey, message: "Odelete on missing key \(KeyRange.show(m.key))")
+            }
+            value = nil
+        case .wstat:
+            guard kind == .ent else {
+                return Failure(code: .treeMessageValue, message: "Owstat on \(KeyRange.show(m.key)), not a Kent key")
+            }
+            guard let v = value else {
+                return Failure(code: .treeMessageMissingKey, message: "Owstat on missing key \(KeyRange.show(m.key))")
+            }
+            guard var x = try? Xdir.decode(v) else {
+                return Failure(code: .treeValueMalformed, message: "Owstat on \(KeyRange.show(m.key)), whose value is not an Xdir")
+            }
+            do { try x.apply(wstat: m.value) } catch {
+                return Failure(code: .treeMessageValue, message: "Owstat on \(KeyRange.show(m.key)): \(error)")
+            }
+            value = x.encode()
+        case .relink, .reprev:
+            guard kind == .snap else {
+                return Failure(code: .treeMessageValue, message: "\(m.op) on \(KeyRange.show(m.key)), not a Ksnap key")
+            }
+            guard let v = value else {
+                return Failure(code: .treeMessageMissingKey, message: "\(m.op) on missing key \(KeyRange.show(m.key))")
+            }
+            guard var t = try? TreeRecord.decode(v) else {
+                return Failure(code: .treeValueMalformed, message: "\(m.op) on \(KeyRange.show(m.key)), whose value is not a Tree record")
+            }
+            do { try t.apply(m.op, m.value) } catch {
+                return Failure(code: .treeMessageValue, message: "\(m.op) on \(KeyRange.show(m.key)): \(error)")
+            }
+            value = t.encode()
+        }
+        return nil
+    }
+}

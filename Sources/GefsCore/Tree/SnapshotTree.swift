@@ -1,0 +1,155 @@
+/// A label of the snapshot tree: `Klabel(name) → Ksnap(gen), flags`.
+public struct Label: Equatable, Sendable {
+    public var name: [UInt8]
+    public var value: LabelValue
+    public var text: String { printable(name) }
+}
+
+/// A `Kdlist(gen, bgen) → hd, tl` record: blocks born in `bgen` and killed by snapshot `gen`.
+public struct DeadlistEntry: Equatable, Sendable {
+    public var gen: UInt64
+    public var bgen: UInt64
+    public var ref: DeadlistRef
+    public var name: String { "Kdlist(\(gen), \(bgen))" }
+}
+
+/// The logical contents of the snapshot tree (FORMAT.md §9.5), each kind in key order.
+public struct SnapshotTreeContents: Sendable {
+    public var labels: [Label] = []
+    /// The Ksnap records, by gen.
+    public var snapshots: [TreeRecord] = []
+    public var deadlists: [DeadlistEntry] = []
+
+    public init() {}
+
+    /// The snapshot with generation `gen`.
+    public func snapshot(_ gen: Int64) -> TreeRecord? {
+        var a = 0, b = snapshots.count
+        while a < b {
+            let m = (a + b) / 2
+            if snapshots[m].gen < gen { a = m + 1 } else { b = m }
+        }
+        return a < snapshots.count && snapshots[a].gen == gen ? snapshots[a] : nil
+    }
+
+    /// The labels naming snapshot `gen`, by name.
+    public func labels(of gen: Int64) -> [Label] { labels.filter { Int64(bitPattern: $0.value.gen) == gen } }
+
+    /// The label `name`.
+    public func label(_ name: String) -> Label? { labels.first { $0.name == Array(name.utf8) } }
+
+    /// Adds one logical record of the snapshot tree; returns why it does not belong there or
+    /// does not decode, and leaves it out then.
+    public mutating func add(key: [UInt8], value: [UInt8]) -> MessageApply.Failure? {
+        let k: Key
+        do { k = try Key.decode(key) } catch {
+            return .init(code: .treeKeyMalformed, message: "key \(KeyRange.show(key)): \(error)")
+        }
+        do {
+            switch k {
+            case let .label(name):
+                labels.append(Label(name: name, value: try LabelValue.decode(value)))
+            case let .snap(gen):
+                snapshots.append(try TreeRecord.decode(value))
+                _ = gen
+            case let .dlist(gen, bgen):
+                deadlists.append(DeadlistEntry(gen: gen, bgen: bgen, ref: try DeadlistRef.decode(value)))
+            case .dat, .ent, .up:
+                return .init(code: .treeKeyKind, message: "\(k) in the snapshot tree, which holds only Klabel, Ksnap and Kdlist")
+            }
+        } catch {
+            return .init(code: .treeValueMalformed, message: "\(k): \(error)")
+        }
+        return nil
+    }
+}
+
+extension TreeReader {
+    /// Reads the snapshot tree's logical contents, reporting every problem met; records that do
+    /// not decode are left out.
+    public func snapshotContents(problem: @escaping (Problem) -> Void) -> (SnapshotTreeContents, WalkResult) {
+        var c = SnapshotTreeContents()
+        let t = snapshotTree
+        let r = walk(t, record: { k, v in
+            if let f = c.add(key: k, value: v) { problem(Problem(f.code, f.message, path: t.name)) }
+            return true
+        }, problem: problem)
+        return (c, r)
+    }
+
+    /// The snapshot tree's contents; throws at the first error.
+    public func snapshotContents() throws -> SnapshotTreeContents {
+        var failure: Problem?
+        let (c, _) = snapshotContents { p in if p.severity == .error, failure == nil { failure = p } }
+        if let failure { throw TreeReadError(failure) }
+        return c
+    }
+
+    /// The file tree a label names, e.g. `main`.
+    public func tree(label name: String) throws -> TreeRoot {
+        let c = try snapshotContents()
+        guard let l = c.label(name) else {
+            throw TreeReadError(Problem(.labelDangling, "no label \"\(name)\" in \(image.name)"))
+        }
+        guard let s = c.snapshot(Int64(bitPattern: l.value.gen)) else {
+            throw TreeReadError(Problem(.labelDangling, "label \"\(name)\" names snapshot \(l.value.gen), which does not exist"))
+        }
+        return tree(s, label: name)
+    }
+
+    // MARK: Deadlists (§9.6)
+
+    /// Walks a deadlist chain from its head (newest) to its tail, calling `block` with each
+    /// Tdlist block. Reports a broken chain, a loop, and blocks that fail their hash or do not
+    /// decode. Returns whether every block of the chain was read.
+    @discardableResult
+    public func walkDeadlist(_ ref: DeadlistRef, name: String,
+                             block: (BlockPointer, DeadlistBlock) -> Void,
+                             problem: (Problem) -> Void) -> Bool {
+        if ref.head.isNull || ref.tail.isNull {
+            if ref.head.isNull != ref.tail.isNull {
+                problem(Problem(.deadlistChainBroken, "\(name): head \(ref.head) and tail \(ref.tail): one is empty, the other not", path: name))
+                return false
+            }
+            return true
+        }
+        var bp = ref.head
+        var seen: Set<Int64> = []
+        // A chain cannot hold more blocks than the image.
+        let limit = Int(image.device.blockCount)
+        while true {
+            guard seen.count < limit, seen.insert(bp.addr).inserted else {
+                problem(Problem(.deadlistChainBroken, "\(name): the chain comes back to \(hex(bp.addr))", block: bp.addr, path: name))
+                return false
+            }
+            let b: [UInt8]
+            do { b = try image.read(bp) } catch {
+                problem(Problem(.deadlistUnreadable, "\(name): \(error)", block: bp.addr, path: name))
+                return false
+            }
+            let d: DeadlistBlock
+            do { d = try DeadlistBlock.decode(b) } catch {
+                problem(Problem(.deadlistBlockInvalid, "\(name): block \(hex(bp.addr)): \(error)", block: bp.addr, path: name))
+                return false
+            }
+            block(bp, d)
+            if bp.addr == ref.tail.addr {
+                if bp.hash != ref.tail.hash {
+                    problem(Problem(.deadlistChainBroken, "\(name): tail \(hex(bp.addr)) hashes to \(hex(bp.hash)), the record says \(hex(ref.tail.hash))",
+                                    block: bp.addr, path: name))
+                }
+                if !d.next.isNull {
+                    problem(Problem(.deadlistChainBroken, "\(name): the chain goes on past its tail \(hex(bp.addr)) to \(hex(d.next.addr))",
+                                    block: bp.addr, path: name))
+                }
+                return true
+            }
+            guard !d.next.isNull else {
+                problem(Problem(.deadlistChainBroken, "\(name): the chain ends at \(hex(bp.addr)) without reaching its tail \(hex(ref.tail.addr))",
+                                block: bp.addr, path: name))
+                return true
+            }
+            bp = d.next
+        }
+    }
+}
