@@ -17,6 +17,9 @@ public enum ReplayEvent {
     /// An entry at `offset` (data-area offset) of `block`; `barrier` is the last barrier met
     /// before it (nil before the first).
     case entry(block: Int64, offset: Int, entry: LogEntry, committed: Bool, barrier: UInt64?)
+    /// An entry of a block that replay rejected (its loghash fails): shown by dumps as far as
+    /// its words can be read, never applied.
+    case ignored(block: Int64, offset: Int, entry: LogEntry)
     /// A problem, reported where it occurs.
     case problem(Problem)
 }
@@ -30,13 +33,21 @@ public struct ArenaReplay: Sendable {
     public var used: Int64
     /// `used` as the arena's current copy records it (nil without a current copy).
     public var usedHeader: Int64?
+    /// The generation replay was asked to stop at: the superblock's qgen, or `until`.
+    public var stopGen: UInt64
     /// The barrier replay stopped at, when it stopped at one.
     public var committedGen: UInt64?
     public var stop: ReplayStop
     /// The log blocks read before the stop, in chain order.
     public var logBlocks: [Int64] = []
+    /// Every block the chain reached and read, the uncommitted tail's included.
+    public var blocksRead = 0
     /// Entries (of any op, terminators excluded) after the committed barrier.
     public var discardedEntries = 0
+    /// Where a writer resumes appending (FORMAT.md §8.4): the log block and data offset right
+    /// after the committed barrier, or of the LogEnd when the log ends without one. Nil when
+    /// replay aborted.
+    public var resume: (block: Int64, offset: Int)?
     /// Committed entries per op (indexed by `LogOp.rawValue`).
     public var opCounts = [Int](repeating: 0, count: 8)
     /// Bytes allocated and freed by the committed entries that applied.
@@ -48,6 +59,11 @@ public struct ArenaReplay: Sendable {
     public var hasErrors: Bool { problems.contains { $0.severity == .error } }
     /// Whether the replayed state agrees with the arena copy.
     public var agrees: Bool { usedHeader == used }
+    /// Whether replay stopped at exactly the barrier it was asked for. False for an older
+    /// `until` generation whose barrier the log no longer holds (it was compressed since).
+    public var reachedStopGen: Bool { committedGen == stopGen }
+    /// Committed entries, terminators excluded.
+    public var committedEntries: Int { opCounts.reduce(0, +) }
 }
 
 /// Strict replay of the allocation logs (FORMAT.md §8.3). Every rejection rule becomes a typed
@@ -57,9 +73,10 @@ public enum Replay {
     /// Replays arena `index` up to the first barrier `>= until` (default: the superblock's qgen).
     public static func arena(_ image: Image, _ index: Int, until: UInt64? = nil,
                              visit: ((ReplayEvent) -> Void)? = nil) -> ArenaReplay {
+        let current = until == nil || until == image.qgen
         var r = Replayer(image: image, arena: image.arenas[index], stopGen: until ?? image.qgen, visit: visit)
-        r.run()
-        if until == nil || until == image.qgen { r.checkUsed() }
+        r.run(current: current)
+        if current { r.checkUsed() }
         return r.result
     }
 
@@ -87,7 +104,7 @@ struct Replayer {
         self.image = image; self.arena = arena; self.stopGen = stopGen; self.visit = visit
         // Step 1: the whole region allocated.
         result = ArenaReplay(arena: arena.index, free: BlockBitmap(covering: arena.region), used: arena.size,
-                             usedHeader: arena.current?.used, stop: .aborted)
+                             usedHeader: arena.current?.used, stopGen: stopGen, stop: .aborted)
         visited = BlockBitmap(covering: arena.region)
     }
 
@@ -103,7 +120,8 @@ struct Replayer {
         visit?(.problem(p))
     }
 
-    mutating func run() {
+    /// `current`: replaying to the superblock's qgen, where entries past the stop are uncommitted.
+    mutating func run(current: Bool) {
         guard let copy = arena.current else { return }
         var next: Int64? = copy.loghd
         while let addr = next {
@@ -115,7 +133,7 @@ struct Replayer {
             case .stop: break
             }
         }
-        checkLogBlocksAllocated()
+        checkLogBlocksAllocated(current: current)
     }
 
     /// Checks a chain target before reading it: in the arena, not seen before.
@@ -143,6 +161,7 @@ struct Replayer {
         }
         let computed = LogBlock.computedHash(b)
         let header = try? LogBlock.header(b)
+        result.blocksRead += 1
         visit?(.block(addr: addr, index: chainIndex, header: header, computedHash: computed, committed: committed))
         guard let header else {
             problem(.logNotLogBlock, "block \(hex(addr)) has type \(b.u16(at: 0)), not Tlog (3)")
@@ -150,6 +169,7 @@ struct Replayer {
         }
         guard header.loghash == computed else {
             problem(.logHashMismatch, "loghash \(hex(header.loghash)) stored, \(hex(computed)) computed")
+            if let visit { for case let .entry(o, e) in LogCursor(b) { visit(.ignored(block: addr, offset: o, entry: e)) } }
             return nil
         }
         if committed { result.logBlocks.append(addr) }
@@ -174,6 +194,7 @@ struct Replayer {
                     if committed {
                         problem(.logNoBarrier, "log ends without a barrier >= \(stopGen)", offset: offset)
                         result.stop = .end
+                        result.resume = (block, offset)
                     }
                     return .stop
                 default:
@@ -207,6 +228,7 @@ struct Replayer {
                 result.committedGen = g
                 committed = false
                 result.stop = .barrier
+                result.resume = (block, offset + 8)
             }
             return
         }
@@ -241,12 +263,13 @@ struct Replayer {
     }
 
     /// Every log block read before the stop must still be allocated.
-    mutating func checkLogBlocksAllocated() {
+    mutating func checkLogBlocksAllocated(current: Bool) {
         committed = true
         for addr in result.logBlocks where result.free.contains(addr) {
             problem(.logBlockFree, "log block \(hex(addr)) is free at the end of replay", block: addr)
         }
-        if result.discardedEntries > 0, let g = result.committedGen {
+        // Past an older `until` barrier the entries are committed, only later: nothing to say.
+        if current, result.discardedEntries > 0, let g = result.committedGen {
             report(Problem(.logDiscardedEntries, "\(result.discardedEntries) entries after LogSync \(g) discarded (uncommitted)",
                            arena: arena.index))
         }
