@@ -49,10 +49,12 @@ public enum Fixtures {
 
     /// Runs a program, capturing its output.
     @discardableResult
-    public static func run(_ exe: String, _ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> Result {
+    public static func run(_ exe: String, _ args: [String], env: [String: String] = [:], stdin: String? = nil,
+                           cwd: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = args
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         var e = ProcessInfo.processInfo.environment
         for (k, v) in env { e[k] = v }
         p.environment = e
@@ -76,7 +78,7 @@ public enum Fixtures {
 
     /// Runs one of the package's tools.
     @discardableResult
-    public static func tool(_ name: String, _ args: [String], env: [String: String] = [:]) throws -> Result {
-        try run(productsDir.appendingPathComponent(name).path, args, env: env)
+    public static func tool(_ name: String, _ args: [String], env: [String: String] = [:], cwd: String? = nil) throws -> Result {
+        try run(productsDir.appendingPathComponent(name).path, args, env: env, cwd: cwd)
     }
 }
