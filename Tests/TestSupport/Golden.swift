@@ -22,7 +22,7 @@ public enum Golden {
         }
         let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
         let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-        let i = zip(a, e).firstIndex { $0 != $1 } ?? min(a.count, e.count)
+        let i = (0..<min(a.count, e.count)).first { a[$0] != e[$0] } ?? min(a.count, e.count)
         XCTFail("\(relative) differs at line \(i + 1):\n expected: \(i < e.count ? String(e[i]) : "<end>")\n   actual: \(i < a.count ? String(a[i]) : "<end>")",
                 file: file, line: line)
     }
