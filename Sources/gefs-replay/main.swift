@@ -1,13 +1,101 @@
 import ArgumentParser
 import GefsCore
+import ToolSupport
 
-/// Placeholder until its own issue lands; it exists so the package layout is final.
-struct Tool: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gefs-replay", abstract: "Not implemented yet.")
-    @Argument(help: "The image file or device.") var image: String
+/// gefs-replay: replays the allocation logs of a gefs image; rewrites them compact.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gefs-replay",
+        abstract: "Replay the allocation logs of a gefs image; optionally rewrite them compact.",
+        discussion: """
+            Exit status: 0 when everything read is consistent, 1 when on-disk problems (errors) \
+            were found or a rewrite was refused because of them, 2 on usage or I/O errors \
+            (including an --until-gen barrier that a chosen arena's log no longer holds).
+            """)
+
+    @Argument(help: "The image file or block device.") var image: String
+    @Option(name: [.short, .long], help: "Replay only arena N (repeatable).") var arena: [Int] = []
+    @Flag(help: "List the free extents.") var ranges = false
+    @Flag(help: "Print everything as JSON.") var json = false
+    @Option(name: .customLong("until-gen"), help: ArgumentHelp("Replay to the older barrier LogSync G and show what changed since.", valueName: "G"))
+    var untilGen: UInt64?
+    @Flag(help: "Plan compact logs for the chosen arenas (a dry run without --write).") var rewrite = false
+    @Flag(help: "With --rewrite: write the new logs (FORMAT.md §10 order).") var write = false
+
+    func validate() throws {
+        if write && !rewrite { throw ValidationError("--write needs --rewrite") }
+        if rewrite && untilGen != nil { throw ValidationError("--rewrite and --until-gen do not go together") }
+    }
+
+    func fail(_ message: String, _ status: Int32) -> ExitCode {
+        printError("gefs-replay: \(image): \(message)")
+        return ExitCode(status)
+    }
+
     func run() throws {
-        printError("gefs-replay: not implemented yet")
-        throw ExitCode(2)
+        let img: Image
+        do { img = try Image(path: image, writable: write) } catch {
+            throw fail("\(error)", 2)
+        }
+        for a in arena where !img.arenas.indices.contains(a) {
+            throw fail("no arena \(a) (the image has \(img.arenas.count))", 2)
+        }
+        if let g = untilGen, g > img.qgen {
+            throw fail("LogSync \(g) is after the last completed sync (qgen \(img.qgen))", 2)
+        }
+        let chosen = arena.isEmpty ? Array(img.arenas.indices) : arena.sorted()
+        if rewrite { return try doRewrite(img, chosen) }
+        var report = ReplayReport(image: img, arenas: chosen, until: untilGen)
+        report.ranges = ranges
+        var out = StandardOutput()
+        if json { report.json(&out) } else { report.text(&out) }
+        out.flush()
+        if !report.unreachable.isEmpty {
+            throw fail("the log of arena \(report.unreachable.map(String.init).joined(separator: ", ")) no longer holds LogSync \(untilGen!)", 2)
+        }
+        if report.problems.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
+    }
+
+    func doRewrite(_ img: Image, _ chosen: [Int]) throws {
+        let errors = img.problems.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            for p in errors { printError("\(p)") }
+            throw fail("the image has errors; not rewriting (gefs-fsck repairs it)", 1)
+        }
+        let plan: LogRewrite
+        do { plan = try LogRewrite.plan(image: img, arenas: chosen) } catch let e as RewriteError {
+            switch e {
+            case .replayErrors, .noCurrentCopy: throw fail("\(e); not rewriting (run gefs-fsck)", 1)
+            default: throw fail("\(e)", 2)
+            }
+        }
+        var failures: [String] = []
+        if write {
+            do { try plan.commit(to: img.device) } catch { throw fail("\(error)", 2) }
+            failures = plan.verify(img.device)
+        }
+        var out = StandardOutput()
+        if json {
+            var doc = plan.json
+            if case let .object(pairs) = doc {
+                doc = .object(pairs + [("written", .bool(write)), ("verified", write ? .bool(failures.isEmpty) : .null)])
+            }
+            var js = JSONStream(out)
+            js.value(.obj(["image": .string(img.name), "qgen": JSON(img.qgen), "rewrite": doc]))
+        } else {
+            var dump = LogDump(image: img, arenas: chosen)
+            dump.statsOnly = true
+            out.write(dump.imageLine)
+            out.write(plan.text())
+            out.write(write ? "committed as sync \(plan.gen)" + (failures.isEmpty ? "; the image replays to the planned free maps\n" : "\n")
+                            : "sync \(plan.gen) would commit it; nothing written (dry run: add --write)\n")
+        }
+        out.flush()
+        guard failures.isEmpty else {
+            for f in failures { printError("gefs-replay: \(image): after the rewrite, \(f)") }
+            throw ExitCode(1)
+        }
     }
 }
-Tool.main()
+
+ReplayCommand.main(usageStatus: 2)

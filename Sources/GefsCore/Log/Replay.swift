@@ -71,8 +71,17 @@ public struct ArenaReplay: Sendable {
 /// entry it cannot apply and goes on, so one run reports every problem.
 public enum Replay {
     /// Replays arena `index` up to the first barrier `>= until` (default: the superblock's qgen).
+    public static func arena(_ image: Image, _ index: Int, until: UInt64? = nil) -> ArenaReplay {
+        run(image, index, until: until, visit: nil)
+    }
+
+    /// Replays as above, calling `visit` for every block, entry and problem in log order.
     public static func arena(_ image: Image, _ index: Int, until: UInt64? = nil,
-                             visit: ((ReplayEvent) -> Void)? = nil) -> ArenaReplay {
+                             visit: (ReplayEvent) -> Void) -> ArenaReplay {
+        withoutActuallyEscaping(visit) { run(image, index, until: until, visit: $0) }
+    }
+
+    static func run(_ image: Image, _ index: Int, until: UInt64?, visit: ((ReplayEvent) -> Void)?) -> ArenaReplay {
         let current = until == nil || until == image.qgen
         var r = Replayer(image: image, arena: image.arenas[index], stopGen: until ?? image.qgen, visit: visit)
         r.run(current: current)

@@ -1,0 +1,296 @@
+/// The report of gefs-logdump: every arena's log block by block and entry by entry, as text or
+/// JSON, with each problem where replay meets it and a closing consistency line per arena. It
+/// renders what `Replay` reports; it decides nothing. Output is streamed: a log of millions of
+/// entries is never held in memory.
+public struct LogDump {
+    public let image: Image
+    /// The arenas dumped, in order.
+    public let arenas: [Int]
+    /// Shows each entry's words in hex too.
+    public var raw = false
+    /// Counts instead of entry lines.
+    public var statsOnly = false
+
+    public init(image: Image, arenas: [Int]) {
+        self.image = image
+        self.arenas = arenas
+    }
+
+    /// Image problems that concern no arena (they head the dump).
+    public var imageProblems: [Problem] { image.problems.filter { $0.arena == nil } }
+
+    /// `image NAME: superblock sb0, qgen 13, 2 arenas`
+    public var imageLine: String {
+        "image \(image.name): superblock \(image.currentSlot), qgen \(image.qgen), \(image.arenas.count) arena\(image.arenas.count == 1 ? "" : "s")\n"
+    }
+
+    // MARK: Text
+
+    /// Writes the dump; returns every problem shown.
+    public func text<Out: TextOutputStream>(_ out: inout Out) -> [Problem] {
+        out.write(imageLine)
+        var shown = imageProblems
+        for p in shown { out.write("\(p)\n") }
+        for i in arenas { shown += arenaText(i, &out) }
+        return shown
+    }
+
+    func arenaText<Out: TextOutputStream>(_ i: Int, _ out: inout Out) -> [Problem] {
+        let arena = image.arenas[i]
+        out.write("\n" + LogDump.arenaLine(arena))
+        let own = image.problems.filter { $0.arena == i }
+        for p in own { out.write("  \(p)\n") }
+        let blocks = Replay.arena(image, i).blocksRead
+        let raw = self.raw, statsOnly = self.statsOnly
+        let r = Replay.arena(image, i) { event in
+            switch event {
+            case let .block(addr, index, header, computed, committed):
+                out.write(LogDump.blockLine(addr, index, blocks, header, computed, committed))
+            case let .entry(_, offset, e, committed, _):
+                guard !statsOnly else { return }
+                out.write(LogDump.entryLine(offset, e, raw: raw, note: committed ? nil : "uncommitted"))
+            case let .ignored(_, offset, e):
+                guard !statsOnly else { return }
+                out.write(LogDump.entryLine(offset, e, raw: raw, note: "not replayed"))
+            case let .problem(p):
+                out.write("  \(p)\n")
+            }
+        }
+        if statsOnly { out.write(LogDump.statsText(r)) }
+        let problems = own + r.problems
+        out.write(LogDump.closingLine(arena, r, problems))
+        return problems
+    }
+
+    /// `arena 0: current copy header, loghd 0x8000, size 8339456, used 81920`
+    static func arenaLine(_ a: Arena) -> String {
+        guard let slot = a.currentSlot, let c = a.current else { return "arena \(a.index): NO CURRENT COPY\n" }
+        return "arena \(a.index): current copy \(slot), loghd \(hex(c.loghd)), size \(c.size), used \(c.used)\n"
+    }
+
+    /// `log block 0x8000 (1/2) logsz 0x48 loghash 0x… ok`
+    static func blockLine(_ addr: Int64, _ index: Int, _ count: Int, _ header: LogBlock.Header?,
+                          _ computed: UInt64, _ committed: Bool) -> String {
+        var s = "log block \(hex(addr)) (\(index + 1)/\(count))"
+        if let h = header {
+            s += " logsz \(hex(h.logsz)) loghash \(hex(h.loghash)) "
+            s += h.loghash == computed ? "ok" : "BAD (computed \(hex(computed)))"
+        } else {
+            s += " NOT A LOG BLOCK"
+        }
+        return s + (committed ? "\n" : " (uncommitted)\n")
+    }
+
+    /// `  +0x18     alloc1 0x8000`, with the words in hex when `raw`.
+    static func entryLine(_ offset: Int, _ e: LogEntry, raw: Bool, note: String?) -> String {
+        var s = "  " + pad("+" + hex(offset), 10) + e.description
+        if raw {
+            s += "  ["
+            s += hex16(e.word)
+            if let w2 = e.word2 { s += " " + hex16(w2) }
+            s += "]"
+        }
+        if let note { s += "  (" + note + ")" }
+        return s + "\n"
+    }
+
+    /// A word as 16 hex digits.
+    static func hex16(_ w: UInt64) -> String {
+        let h = String(w, radix: 16)
+        return "0x" + String(repeating: "0", count: 16 - h.count) + h
+    }
+
+    /// The ops whose committed entries are counted, in the order printed.
+    static let countedOps: [LogOp] = [.alloc1, .free1, .alloc, .free, .sync]
+
+    static func statsText(_ r: ArenaReplay) -> String {
+        var s = "  chain: \(r.blocksRead) block\(r.blocksRead == 1 ? "" : "s"), \(r.logBlocks.count) before the stop\n"
+        s += "  ops:"
+        for op in countedOps { s += " \(op) \(r.opCounts[Int(op.rawValue)])" }
+        s += "\n  entries: \(r.committedEntries) committed, \(r.discardedEntries) discarded\n"
+        return s
+    }
+
+    /// Where replay stopped, in words: `LogSync 13`, `LogEnd (no barrier >= 13)`.
+    static func stopText(_ r: ArenaReplay) -> String {
+        switch r.stop {
+        case .barrier: return "LogSync \(r.committedGen ?? r.stopGen)"
+        case .end: return "LogEnd (no barrier >= \(r.stopGen))"
+        case .aborted: return "an unreadable entry or block"
+        }
+    }
+
+    /// The zdb-like closing line: entries, totals, replayed and recorded `used`, the verdict.
+    static func closingLine(_ a: Arena, _ r: ArenaReplay, _ problems: [Problem]) -> String {
+        var s = "arena \(a.index): \(r.committedEntries) entries to \(stopText(r))"
+        if r.discardedEntries > 0 { s += " (\(r.discardedEntries) discarded)" }
+        s += "; allocated \(r.allocatedBytes), freed \(r.freedBytes); used \(r.used) replayed, "
+        if let h = r.usedHeader, let slot = a.currentSlot {
+            s += "\(h) in \(slot)" + (h == r.used ? "" : " (MISMATCH)")
+        } else {
+            s += "no current copy"
+        }
+        return s + ": " + verdict(problems) + "\n"
+    }
+
+    /// `consistent`, `consistent (1 warning)`, `INCONSISTENT (2 errors)`.
+    public static func verdict(_ problems: [Problem]) -> String {
+        let errors = problems.filter { $0.severity == .error }.count
+        let warnings = problems.filter { $0.severity == .warning }.count
+        func n(_ k: Int, _ w: String) -> String { "\(k) \(w)\(k == 1 ? "" : "s")" }
+        if errors > 0 { return "INCONSISTENT (\(n(errors, "error")))" }
+        return warnings > 0 ? "consistent (\(n(warnings, "warning")))" : "consistent"
+    }
+
+    // MARK: JSON
+
+    /// Writes the dump as JSON (`{"image", "qgen", "arenas": [...]}`); returns every problem.
+    public func json<Out: TextOutputStream>(_ out: inout Out) -> [Problem] {
+        var js = JSONStream(out)
+        var shown = imageProblems
+        js.beginObject()
+        js.value(.string(image.name), "image")
+        js.value(JSON(image.qgen), "qgen")
+        js.value(.string(image.currentSlot.rawValue), "superblock")
+        js.value(.array(shown.map(\.json)), "problems")
+        js.beginArray("arenas")
+        for i in arenas { shown += arenaJSON(i, &js) }
+        js.endArray()
+        js.endObject()
+        out = js.out
+        return shown
+    }
+
+    func arenaJSON<Out>(_ i: Int, _ js: inout JSONStream<Out>) -> [Problem] {
+        let a = image.arenas[i]
+        let raw = self.raw, statsOnly = self.statsOnly
+        js.beginObject()
+        js.value(JSON(i), "index")
+        js.value(a.currentSlot.map { .string($0.rawValue) } ?? .null, "current_copy")
+        js.value(a.current.map { JSON($0.loghd) } ?? .null, "loghd")
+        js.value(JSON(a.size), "size")
+        js.value(a.current.map { JSON($0.used) } ?? .null, "used_header")
+        js.beginArray("blocks")
+        var open = false
+        let r = Replay.arena(image, i) { event in
+            switch event {
+            case let .block(addr, index, header, computed, committed):
+                if open { js.endArray(); js.endObject() }
+                js.beginObject()
+                js.value(JSON(addr), "addr")
+                js.value(JSON(index), "index")
+                js.value(.bool(header != nil), "log_block")
+                if let h = header {
+                    js.value(JSON(h.logsz), "logsz")
+                    js.value(JSON(h.loghash), "loghash")
+                    js.value(JSON(computed), "loghash_computed")
+                    js.value(.bool(h.loghash == computed), "loghash_ok")
+                }
+                js.value(.bool(committed), "committed")
+                js.beginArray("entries")
+                open = true
+            case let .entry(_, offset, e, committed, _):
+                if !statsOnly { js.value(LogDump.entryJSON(offset, e, committed: committed, raw: raw)) }
+            case let .ignored(_, offset, e):
+                if !statsOnly { js.value(LogDump.entryJSON(offset, e, committed: false, raw: raw, replayed: false)) }
+            case .problem:
+                break
+            }
+        }
+        if open { js.endArray(); js.endObject() }
+        js.endArray()
+        let problems = image.problems.filter { $0.arena == i } + r.problems
+        for (k, v) in LogDump.summaryJSON(r) { js.value(v, k) }
+        js.value(.bool(!problems.contains { $0.severity == .error }), "consistent")
+        js.value(.array(problems.map(\.json)), "problems")
+        js.endObject()
+        return problems
+    }
+
+    /// One entry: `{"offset", "op", "addr", "len", "gen", "committed"}`, keys that do not apply
+    /// left out; `"word"` (and `"word2"`) with `raw`; `"replayed": false` for entries of a rejected block.
+    public static func entryJSON(_ offset: Int, _ e: LogEntry, committed: Bool, raw: Bool, replayed: Bool = true) -> JSON {
+        let ranged = e.isAlloc || e.isFree
+        return .obj([
+            "offset": JSON(offset),
+            "op": .string(e.op.description),
+            "addr": ranged || e.op == .chain ? JSON(e.addr) : nil,
+            "len": ranged ? JSON(e.len) : nil,
+            "gen": e.op == .sync ? JSON(e.gen) : nil,
+            "committed": .bool(committed),
+            "replayed": replayed ? nil : .bool(false),
+            "word": raw ? JSON(e.word) : nil,
+            "word2": raw ? e.word2.map { JSON($0) } : nil,
+        ])
+    }
+
+    /// The replay's figures, shared by the JSON of both log tools.
+    public static func summaryJSON(_ r: ArenaReplay) -> [(String, JSON)] {
+        var ops: [(String, JSON)] = []
+        for op in countedOps { ops.append((op.description, JSON(r.opCounts[Int(op.rawValue)]))) }
+        return [
+            ("used", JSON(r.used)),
+            ("stop", .string(r.stop.rawValue)),
+            ("committed_gen", r.committedGen.map { JSON($0) } ?? .null),
+            ("chain_blocks", JSON(r.blocksRead)),
+            ("committed_blocks", JSON(r.logBlocks.count)),
+            ("committed_entries", JSON(r.committedEntries)),
+            ("discarded_entries", JSON(r.discardedEntries)),
+            ("ops", .object(ops)),
+            ("allocated", JSON(r.allocatedBytes)),
+            ("freed", JSON(r.freedBytes)),
+        ]
+    }
+}
+
+// MARK: Block history
+
+extension LogDump {
+    /// What an entry's barrier means for the block's history: `sync 7`, `uncommitted`, …
+    static func hitNote(_ h: BlockHistory.Hit) -> String {
+        if !h.replayed { return "not replayed" }
+        if !h.committed { return "uncommitted" }
+        return h.sync.map { "sync \($0)" } ?? "no barrier"
+    }
+
+    /// Writes the history of one block (`--block`); returns the problems of its arena.
+    public func historyText<Out: TextOutputStream>(_ h: BlockHistory, _ out: inout Out) -> [Problem] {
+        out.write(imageLine)
+        let problems = imageProblems + image.problems.filter { $0.arena == h.arena } + h.replay.problems
+        out.write("block \(hex(h.block)), arena \(h.arena):\n")
+        for hit in h.hits {
+            out.write("  log block " + pad(hex(hit.logBlock), 10) + pad("+" + hex(hit.offset), 9)
+                      + pad(hit.entry.description, 26) + LogDump.hitNote(hit) + "\n")
+        }
+        if let k = h.chainIndex {
+            out.write("  it is block \(k + 1)/\(h.replay.blocksRead) of the log chain\n")
+        }
+        for p in problems { out.write("  \(p)\n") }
+        let state = h.isFree ? "free" : "allocated"
+        let n = h.hits.count
+        out.write("block \(hex(h.block)) is \(state) as of \(LogDump.stopText(h.replay)); \(n) entr\(n == 1 ? "y names" : "ies name") it\n")
+        return problems
+    }
+
+    /// The history as JSON: `{"image", "qgen", "block", "arena", "history": [...], "free", "problems"}`.
+    public func historyJSON<Out: TextOutputStream>(_ h: BlockHistory, _ out: inout Out) -> [Problem] {
+        let problems = imageProblems + image.problems.filter { $0.arena == h.arena } + h.replay.problems
+        let hits: [JSON] = h.hits.map { hit in
+            let e = LogDump.entryJSON(hit.offset, hit.entry, committed: hit.committed, raw: raw, replayed: hit.replayed)
+            guard case let .object(pairs) = e else { return e }
+            return .object([("log_block", JSON(hit.logBlock))] + pairs + [("sync", hit.sync.map { JSON($0) } ?? .null)])
+        }
+        let doc = JSON.obj([
+            "image": .string(image.name), "qgen": JSON(image.qgen),
+            "block": JSON(h.block), "arena": JSON(h.arena),
+            "history": .array(hits),
+            "chain_index": h.chainIndex.map { JSON($0) },
+            "free": .bool(h.isFree),
+            "stop": .string(h.replay.stop.rawValue),
+            "committed_gen": h.replay.committedGen.map { JSON($0) } ?? .null,
+            "problems": .array(problems.map(\.json)),
+        ])
+        out.write(doc.rows())
+        return problems
+    }
+}
