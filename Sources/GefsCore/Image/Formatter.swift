@@ -398,6 +398,19 @@ public final class Formatter {
                             superblock: sb, populate: populated, dryRun: device == nil)
     }
 
+    /// Writes a whole image to `device`. Before anything else it zeroes `sb0`, the new `sb1`
+    /// and every old superblock location given, and flushes, so that an interrupted format
+    /// leaves no image that claims to be valid; the image itself follows in §10's order.
+    public static func write(to device: BlockDevice, layout: Layout, options: FormatOptions, scan: HostScan?,
+                             plan: DataPlan?, oldSuperblocks: [Int64] = []) throws -> FormatResult {
+        let zero = [UInt8].zeroBlock()
+        for a in Set([0, layout.sb1] + oldSuperblocks).sorted() where a >= 0 && a + Format.blockSize64 <= device.size {
+            try device.write(zero, at: a)
+        }
+        try device.flush()
+        return try build(layout: layout, options: options, device: device, scan: scan, plan: plan)
+    }
+
     /// Plans or writes a whole image: the fresh format, then the populate when there is a scan.
     public static func build(layout: Layout, options: FormatOptions, device: BlockDevice?,
                              scan: HostScan?, plan: DataPlan?) throws -> FormatResult {
@@ -538,10 +551,10 @@ public struct FormatRequest: Sendable {
         let plan = try self.plan(layout, scan)
         if dryRun { return plan.result }
         let device = try target.open(size: self.size)
-        var old = [0, layout.sb1]
-        if case let .gefs(found) = contents { old += found }
-        try invalidate(device, old)
-        return try Formatter.build(layout: layout, options: options, device: device, scan: scan, plan: plan.data)
+        var old: [Int64] = []
+        if case let .gefs(found) = contents { old = found }
+        return try Formatter.write(to: device, layout: layout, options: options, scan: scan, plan: plan.data,
+                                   oldSuperblocks: old)
     }
 
     /// Plans the image, reading the files for holes only when the most they can need does not
@@ -552,41 +565,36 @@ public struct FormatRequest: Sendable {
             return (try Formatter.build(layout: layout, options: options, device: nil, scan: nil, plan: nil), nil)
         }
         var data = dryRun ? try DataPlan.read(scan) : DataPlan.upperBound(scan)
-        if let r = try? Formatter.build(layout: layout, options: options, device: nil, scan: scan, plan: data) {
-            return (r, data)
-        }
+        if let r = try attempt(layout, scan, data) { return (r, data) }
         if !dryRun {
             data = try DataPlan.read(scan)
-            if let r = try? Formatter.build(layout: layout, options: options, device: nil, scan: scan, plan: data) {
-                return (r, data)
-            }
+            if let r = try attempt(layout, scan, data) { return (r, data) }
         }
-        throw FormatterError.noRoom(path: path, needed: smallestSize(scan, data, above: layout.fssize), size: layout.fssize)
+        throw FormatterError.noRoom(path: path, needed: try smallestSize(scan, data, above: layout.fssize), size: layout.fssize)
+    }
+
+    /// A plan of the image, or nil when it runs out of blocks.
+    func attempt(_ layout: Layout, _ scan: HostScan, _ data: DataPlan) throws -> FormatResult? {
+        do {
+            return try Formatter.build(layout: layout, options: options, device: nil, scan: scan, plan: data)
+        } catch is AllocationError {
+            return nil
+        }
     }
 
     /// The smallest size, in whole MiB, whose image holds the planned populate.
-    func smallestSize(_ scan: HostScan, _ data: DataPlan, above: Int64) -> Int64 {
+    func smallestSize(_ scan: HostScan, _ data: DataPlan, above: Int64) throws -> Int64 {
         let mib: Int64 = 1 << 20
-        func fits(_ size: Int64) -> Bool {
+        func fits(_ size: Int64) throws -> Bool {
             guard let l = try? Layout(size: size, arenas: options.arenas) else { return false }
-            return (try? Formatter.build(layout: l, options: options, device: nil, scan: scan, plan: data)) != nil
+            return try attempt(l, scan, data) != nil
         }
         var lo = above / mib, hi = max(lo + 1, 2 * lo)
-        while !fits(hi * mib) { lo = hi; hi *= 2 }
+        while try !fits(hi * mib) { lo = hi; hi *= 2 }
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
-            if fits(mid * mib) { hi = mid } else { lo = mid }
+            if try fits(mid * mib) { hi = mid } else { lo = mid }
         }
         return hi * mib
-    }
-
-    /// Zeroes every superblock location, old and new, and flushes, so that an interrupted
-    /// format leaves no image that claims to be valid.
-    func invalidate(_ device: BlockDevice, _ addrs: [Int64]) throws {
-        let zero = [UInt8].zeroBlock()
-        for a in Array(Set(addrs)).sorted() where a >= 0 && a + Format.blockSize64 <= device.size {
-            try device.write(zero, at: a)
-        }
-        try device.flush()
     }
 }

@@ -63,6 +63,9 @@ public struct ArenaLog {
         tail.append(.alloc(head))
     }
 
+    /// `logsz` of the tail block: where its next entry goes.
+    public var tailLogsz: Int { tail.logsz }
+
     /// Size of the allocatable region in bytes.
     public var size: Int64 { region.upperBound - region.lowerBound }
 
