@@ -1,13 +1,163 @@
 import ArgumentParser
 import GefsCore
+import ToolSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Placeholder until its own issue lands; it exists so the package layout is final.
-struct Tool: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gefs-fsck", abstract: "Not implemented yet.")
-    @Argument(help: "The image file or device.") var image: String
+/// gefs-fsck: checks a gefs8.00 image in five passes and, with -p or -y, repairs it in
+/// FORMAT.md §10's crash-safe order. The logic lives in GefsCore's Checker and Repairer.
+struct Fsck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gefs-fsck",
+        abstract: "Check a gefs file system image and repair it safely.",
+        discussion: "Exit status is fsck(8)'s bitmask: 0 clean, 1 errors corrected, 4 errors left uncorrected, 8 operational error, 16 usage error, 32 cancelled.")
+
+    @Flag(name: .customShort("n"), help: "Check only: open read-only and fix nothing (the default).") var no = false
+    @Flag(name: .customShort("p"), help: "Preen: fix what is safe without a human (stale copies, leaks, log rebuilds).") var preen = false
+    @Flag(name: .customShort("y"), help: "Fix everything fixable.") var yes = false
+    @Flag(name: .long, help: "Print the whole report as JSON on standard output.") var json = false
+    @Option(name: .customShort("C"), help: ArgumentHelp("Write progress lines `pass current max image` to descriptor FD.", valueName: "FD"))
+    var progressFD: Int32?
+    @Flag(name: .customShort("t"), help: "Print the time and peak memory of each pass.") var timing = false
+    @Flag(name: .customShort("v"), help: "Print each snapshot, tree and deadlist as it is walked.") var verbose = false
+    @Flag(name: .long, help: "List every problem code with its severity, meaning and fix, and exit.") var listProblems = false
+    @Argument(help: "The image file or block device.") var image: String?
+
+    func validate() throws {
+        if listProblems { return }
+        guard image != nil else { throw ValidationError("missing the image to check") }
+        guard [no, preen, yes].filter({ $0 }).count <= 1 else { throw ValidationError("-n, -p and -y exclude each other") }
+        if let fd = progressFD, fd < 0 { throw ValidationError("-C needs a descriptor number >= 0") }
+    }
+
+    var mode: RepairMode { yes ? .all : preen ? .preen : .none }
+
     func run() throws {
-        printError("gefs-fsck: not implemented yet")
-        throw ExitCode(2)
+        if listProblems {
+            for c in ProblemCode.all { print("\(c.id)\t\(c.severity)\t\(c.summary)" + (c.fix.map { "\tfix: \($0)" } ?? "")) }
+            return
+        }
+        signal(SIGINT) { _ in _exit(FsckReport.Exit.cancelled) }
+        signal(SIGTERM) { _ in _exit(FsckReport.Exit.cancelled) }
+        let path = image!
+        var report = FsckReport(image: path)
+        let ui = Progress(fd: progressFD, bar: isatty(2) != 0 && !json, image: path)
+        let say: (String) -> Void = { if !json { print($0) } }
+        say("gefs-fsck: checking \(path)" + (mode == .none ? " (read-only)" : ""))
+        let opened: Image
+        do { opened = try Image(path: path, writable: mode != .none) } catch let e as ImageError {
+            report.problems = e.problems.map { var p = $0; p.pass = 1; return p }
+            report.operationalError = "no valid superblock"
+            finish(report, say)
+        } catch {
+            report.operationalError = "\(error)"
+            finish(report, say)
+        }
+        let checker = Checker(image: opened)
+        checker.progress = { p, cur, max in ui.update(p, cur, max) }
+        if verbose { checker.verbose = { say("  " + $0) } }
+        var shown = Set<Int>()
+        for p in CheckPass.allCases {
+            say("Pass \(p.rawValue): \(p)")
+            let t0 = Clock.now()
+            checker.run(p)
+            ui.done(p)
+            let t = FsckReport.PassTime(pass: p, seconds: Clock.now() - t0, peakBytes: Clock.peakBytes())
+            report.passes.append(t)
+            if timing { say("  pass \(p.rawValue): \(Clock.format(t.seconds)) s, peak memory \(t.peakBytes.map { "\($0 >> 20) MiB" } ?? "?")") }
+            // Directory problems are found with the trees; each is printed after its own pass.
+            for (i, q) in checker.problems.enumerated() where q.pass! <= p.rawValue && shown.insert(i).inserted {
+                say("  " + FsckReport.line(q))
+            }
+        }
+        report.problems = checker.problems.sorted { $0.pass! < $1.pass! }
+        report.summary = checker.summary
+        if mode != .none {
+            do {
+                let r = try Repairer(checker: checker, mode: mode).repair()
+                report.problems = r.problems.sorted { $0.pass! < $1.pass! }
+                report.repairs = r.actions
+                if !r.actions.isEmpty { say("Repairs:") }
+                for a in r.actions { say("  " + a) }
+                for n in r.notes { say("  " + n) }
+            } catch {
+                report.operationalError = "repair failed: \(error)"
+            }
+        }
+        finish(report, say)
+    }
+
+    func finish(_ report: FsckReport, _ say: (String) -> Void) -> Never {
+        if json {
+            print(report.json.serialized(pretty: true))
+        } else {
+            if let e = report.operationalError {
+                for p in report.problems { printError("gefs-fsck: " + FsckReport.line(p)) }
+                printError("gefs-fsck: \(report.image): \(e)")
+            } else {
+                say("")
+                report.summaryLines.forEach(say)
+            }
+        }
+        Glibc.exit(report.exitStatus)
     }
 }
-Tool.main()
+
+/// Progress: lines on a descriptor (`-C FD`), a bar on a terminal's stderr.
+final class Progress {
+    let fd: Int32?
+    let bar: Bool
+    let image: String
+    var start = Clock.now()
+    var pass: CheckPass?
+    var lastDraw = 0.0
+
+    init(fd: Int32?, bar: Bool, image: String) { self.fd = fd; self.bar = bar; self.image = image }
+
+    func update(_ p: CheckPass, _ cur: Int, _ max: Int) {
+        if pass != p { pass = p; start = Clock.now() }
+        if let fd { write(fd, "\(p.rawValue) \(cur) \(max) \(image)\n") }
+        guard bar else { return }
+        let now = Clock.now()
+        guard now - lastDraw > 0.1 || cur == max else { return }
+        lastDraw = now
+        let frac = max > 0 ? Double(cur) / Double(max) : 1
+        let width = 30, filled = Int(frac * Double(width))
+        let elapsed = now - start
+        let rate = elapsed > 0 ? Double(cur) / elapsed : 0
+        let left = rate > 0 ? Double(max - cur) / rate : 0
+        let line = "\r\u{1b}[Kpass \(p.rawValue) [" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+            + "] \(cur)/\(max) \(Int(rate))/s \(Clock.format(left)) s left"
+        write(2, line)
+    }
+
+    func done(_ p: CheckPass) {
+        if bar, pass == p { write(2, "\r\u{1b}[K") }
+    }
+
+    func write(_ fd: Int32, _ s: String) {
+        _ = s.withCString { Glibc.write(fd, $0, strlen($0)) }
+    }
+}
+
+/// Wall-clock time and peak memory for -t.
+enum Clock {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+    static func peakBytes() -> Int? {
+        var u = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &u) == 0 else { return nil }
+        return u.ru_maxrss * 1024
+    }
+    static func format(_ s: Double) -> String {
+        let ms = Int((s * 1000).rounded())
+        let frac = String(ms % 1000)
+        return "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+    }
+}
+
+Fsck.main(usageStatus: FsckReport.Exit.usage)

@@ -50,8 +50,11 @@ public struct SnapshotTreeContents: Sendable {
             case let .label(name):
                 labels.append(Label(name: name, value: try LabelValue.decode(value)))
             case let .snap(gen):
-                snapshots.append(try TreeRecord.decode(value))
-                _ = gen
+                let t = try TreeRecord.decode(value)
+                snapshots.append(t)
+                if t.gen != Int64(bitPattern: gen) {
+                    return .init(code: .snapRecordInvalid, message: "\(k) holds a Tree record with gen \(t.gen)")
+                }
             case let .dlist(gen, bgen):
                 deadlists.append(DeadlistEntry(gen: gen, bgen: bgen, ref: try DeadlistRef.decode(value)))
             case .dat, .ent, .up:

@@ -1,0 +1,137 @@
+/// The five passes of gefs-fsck, in order.
+public enum CheckPass: Int, CaseIterable, Sendable, CustomStringConvertible {
+    case superblocks = 1, logs, trees, directories, space
+
+    public var description: String {
+        switch self {
+        case .superblocks: return "Checking superblocks and arenas"
+        case .logs: return "Replaying allocation logs"
+        case .trees: return "Checking trees, data and deadlists"
+        case .directories: return "Checking directories and snapshots"
+        case .space: return "Checking space: leaks, uses after free, cross-links"
+        }
+    }
+}
+
+/// What the checker counted, for the closing summary.
+public struct CheckSummary: Sendable {
+    /// Blocks of all allocatable regions, and of them allocated and free as replayed.
+    public var blocks = 0, usedBlocks = 0, freeBlocks = 0
+    /// Distinct file and directory qids over every file tree.
+    public var files = 0, directories = 0
+    public var snapshots = 0, labels = 0, trees = 0
+    /// Distinct reachable blocks per kind.
+    public var reachable: [BlockKind: Int] = [:]
+}
+
+/// Checks a whole image (FORMAT.md, all of it): superblocks and arenas, the allocation logs,
+/// every tree in the logical view, directories and snapshots, and space (§12). Run the passes
+/// in order; each appends to `problems`. Memory is a few bitmaps of the image's blocks plus
+/// one file tree's directory entries at a time.
+public final class Checker {
+    public let image: Image
+    public let reader: TreeReader
+    public internal(set) var problems: [Problem] = []
+    public internal(set) var replays: [ArenaReplay] = []
+    public internal(set) var space: SpaceClassification
+    public internal(set) var contents = SnapshotTreeContents()
+    public internal(set) var summary = CheckSummary()
+
+    /// `(pass, current, max)` as a pass goes on.
+    public var progress: ((CheckPass, Int, Int) -> Void)?
+    /// Called with a line as each snapshot and tree is walked (`-v`).
+    public var verbose: ((String) -> Void)?
+
+    /// Blocks each file tree reaches (nodes and data), by tree gen, for the deadlist rules.
+    var treeReach: [Int64: BlockBitmap] = [:]
+    var qidsSeen: (files: Set<UInt64>, dirs: Set<UInt64>) = ([], [])
+    var reported: Set<String> = []
+    var blocksDone = 0, blocksTotal = 0
+    var pass: CheckPass = .superblocks
+
+    public init(image: Image) {
+        self.image = image
+        reader = TreeReader(image)
+        space = SpaceClassification(image: image)
+    }
+
+    /// Runs every pass.
+    public func run() {
+        for p in CheckPass.allCases { run(p) }
+    }
+
+    /// Runs one pass (in order: each builds on the ones before).
+    public func run(_ p: CheckPass) {
+        pass = p
+        switch p {
+        case .superblocks: for q in image.problems { add(q) }
+        case .logs: checkLogs()
+        case .trees: checkTrees()
+        case .directories: checkSnapshots()
+        case .space: checkSpace()
+        }
+    }
+
+    /// Whether every tree and deadlist was read whole, so that leaks are known.
+    public var complete: Bool { space.complete }
+
+    public var errors: [Problem] { problems.filter { $0.severity == .error } }
+
+    /// Adds a problem found in the current pass (or `pass`), once per code, block and message.
+    func add(_ p: Problem, pass: CheckPass? = nil) {
+        var p = p
+        p.pass = (pass ?? self.pass).rawValue
+        let key = "\(p.code.id) \(p.block ?? -1) \(p.message)"
+        guard reported.insert(key).inserted else { return }
+        problems.append(p)
+    }
+
+    func tick(_ n: Int = 1) {
+        blocksDone += n
+        if blocksDone % 64 == 0 || blocksDone == blocksTotal { progress?(pass, blocksDone, max(blocksTotal, blocksDone)) }
+    }
+
+    // MARK: Pass 2
+
+    func checkLogs() {
+        summary.blocks = 0
+        for a in image.arenas {
+            progress?(.logs, a.index, image.arenas.count)
+            let r = Replay.arena(image, a.index)
+            replays.append(r)
+            r.problems.forEach { add($0) }
+            summary.blocks += Int(a.size / Format.blockSize64)
+            summary.usedBlocks += Int(r.used / Format.blockSize64)
+            summary.freeBlocks += r.free.setCount
+            for addr in r.logBlocks { mark(addr, .log, from: "arena \(a.index)'s log") }
+        }
+        progress?(.logs, image.arenas.count, image.arenas.count)
+    }
+
+    /// Marks a reachable block; returns whether it was new for its kind.
+    @discardableResult
+    func mark(_ addr: Int64, _ kind: BlockKind, from: String) -> Bool {
+        let (new, p) = space.mark(addr, kind, image: image, from: from)
+        if let p { add(p) }
+        return new
+    }
+
+    // MARK: Pass 5
+
+    func checkSpace() {
+        if !space.complete {
+            let why = space.incompleteReasons.prefix(3).joined(separator: "; ")
+                + (space.incompleteReasons.count > 3 ? "; and \(space.incompleteReasons.count - 3) more" : "")
+            add(Problem(.spaceIncomplete, "leaks are not looked for and nothing is freed: \(why)"))
+        }
+        for (a, r) in zip(image.arenas, replays) {
+            progress?(.space, a.index, image.arenas.count)
+            // A log that could not be replayed gives no free map to compare with; its own
+            // problems say so, and a repair rebuilds it from reachability.
+            guard a.current != nil, !r.hasErrors else { continue }
+            space.compare(r, arena: a).forEach { add($0) }
+        }
+        for k in BlockKind.allCases { summary.reachable[k] = space.count(k) }
+        progress?(.space, image.arenas.count, image.arenas.count)
+    }
+}

@@ -1,0 +1,226 @@
+/// What one file tree's logical records say, gathered in key order for the directory checks.
+final class FileTreeState {
+    let tree: TreeRoot
+    struct Entry { var parent: UInt64; var name: [UInt8]; var dir: Xdir }
+    var entries: [Entry] = []
+    /// Kent key → index in `entries`.
+    var byKey: [[UInt8]: Int] = [:]
+    /// Kup(qid) → its value (the directory's Kent key).
+    var ups: [(qid: UInt64, value: [UInt8])] = []
+    /// Highest Kdat offset of each qid.
+    var dataMax: [UInt64: UInt64] = [:]
+    /// Data blocks named by a logical Kdat value of this tree.
+    var named: BlockBitmap
+
+    init(tree: TreeRoot, blockCount: Int) {
+        self.tree = tree
+        named = BlockBitmap(start: 0, count: blockCount)
+    }
+
+    func problem(_ code: ProblemCode, _ message: String, block: Int64? = nil) -> Problem {
+        Problem(code, message, block: block, path: tree.name)
+    }
+
+    /// Takes one logical record; returns the problem it shows on its own, if any.
+    func add(key: [UInt8], value: [UInt8]) -> Problem? {
+        let k: Key
+        do { k = try Key.decode(key) } catch {
+            return problem(.treeKeyMalformed, "key \(KeyRange.show(key)): \(error)")
+        }
+        switch k {
+        case let .dat(q, off):
+            guard value.count == Format.pointerSize else {
+                return problem(.treeValueMalformed, "\(k): value of \(value.count) bytes, not a block pointer")
+            }
+            dataMax[q] = max(dataMax[q] ?? 0, off)
+            guard off % UInt64(Format.blockSize) == 0 else {
+                return problem(.treeKdatUnaligned, "\(k): offset is not a multiple of \(Format.blockSize)")
+            }
+            let addr = value.s64(at: 0)
+            if let r = named.indices(addr, Format.blockSize64) {
+                if named[r.lowerBound] {
+                    return problem(.treeDataShared, "\(k) names data block \(hex(addr)), which another key of the tree names too", block: addr)
+                }
+                named[r.lowerBound] = true
+            }
+        case let .ent(p, name):
+            guard let x = try? Xdir.decode(value) else {
+                return problem(.treeValueMalformed, "\(k): value of \(value.count) bytes is not an Xdir")
+            }
+            byKey[key] = entries.count
+            entries.append(Entry(parent: p, name: name, dir: x))
+        case let .up(q):
+            guard case .ent? = try? Key.decode(value) else {
+                return problem(.treeValueMalformed, "\(k): value \(KeyRange.show(value)) is not a Kent key")
+            }
+            ups.append((q, value))
+        case .label, .snap, .dlist:
+            return problem(.treeKeyKind, "\(k) in a file tree, which holds only Kdat, Kent and Kup")
+        }
+        return nil
+    }
+
+    /// The path of entry `i`, from its parents' names (`?` where the chain breaks).
+    func path(_ i: Int, dirs: [UInt64: Int]) -> String {
+        var parts: [String] = []
+        var e = entries[i]
+        var steps = 0
+        while !(e.parent == UInt64.max && e.name.isEmpty) {
+            parts.append(printable(e.name))
+            steps += 1
+            guard steps <= entries.count, let j = dirs[e.parent] else { parts.append("?"); break }
+            e = entries[j]
+        }
+        return "/" + parts.reversed().joined(separator: "/")
+    }
+}
+
+/// Pass 4: directories (found one tree at a time during pass 3), snapshots and labels.
+extension Checker {
+    func checkDirectories(_ s: FileTreeState) {
+        func report(_ code: ProblemCode, _ msg: String, _ path: String? = nil) {
+            add(Problem(code, msg, path: path.map { "\(s.tree.name) \($0)" } ?? s.tree.name), pass: .directories)
+        }
+        let nextqid = image.superblock.nextqid
+        // Directories by qid: the entry their Kup names, when that entry is a directory of that qid.
+        var dirs: [UInt64: Int] = [:]
+        for (q, v) in s.ups {
+            if let i = s.byKey[v], s.entries[i].dir.isDirectory, s.entries[i].dir.qidPath == q { dirs[q] = i; continue }
+            report(.dirKupDangling, "Kup(\(q)) names \(KeyRange.show(v)), which is not directory \(q)")
+        }
+        let root = s.byKey[Key.root.encode()]
+        if root == nil { report(.dirRootMissing, "no root directory entry Kent(-1, \"\")") }
+        for (i, e) in s.entries.enumerated() {
+            let x = e.dir
+            let isRoot = i == root
+            let path = s.path(i, dirs: dirs)
+            if isRoot, !x.isDirectory { report(.dirRootMissing, "the root entry is not a directory (mode \(hex(x.mode)))", "/") }
+            if !isRoot, let why = nameError(e) { report(.dirNameInvalid, why, path) }
+            if x.qidPath >= nextqid { report(.dirQidRange, "qid \(x.qidPath) is not below nextqid \(nextqid)", path) }
+            if x.flag != 0 { report(.dirEntryInvalid, "Xdir flag is \(hex(x.flag)), not 0", path) }
+            if UInt32(x.qidType) != x.mode >> 24 { report(.dirEntryInvalid, "qid type \(hex(x.qidType)) differs from mode \(hex(x.mode)) >> 24", path) }
+            if x.isDirectory, x.length != 0 { report(.dirEntryInvalid, "directory has length \(x.length)", path) }
+            if x.isDirectory, s.dataMax[x.qidPath] != nil { report(.dirEntryInvalid, "directory has Kdat data blocks", path) }
+            if !isRoot, dirs[e.parent] == nil {
+                report(.dirParentMissing, "parent qid \(e.parent == UInt64.max ? "-1" : String(e.parent)) is not a directory with a Kup", path)
+            }
+            if x.isDirectory, dirs[x.qidPath] != i {
+                report(.dirKupMissing, "directory qid \(x.qidPath) has no Kup naming it", path)
+            }
+            if x.isDirectory { qidsSeen.dirs.insert(x.qidPath) } else { qidsSeen.files.insert(x.qidPath) }
+        }
+        // Kdat keys of no file, or past a file's length: left behind by gefs itself (warnings).
+        var lengths: [UInt64: (UInt64, Int)] = [:]
+        for (i, e) in s.entries.enumerated() where !e.dir.isDirectory { lengths[e.dir.qidPath] = (e.dir.length, i) }
+        for (q, off) in s.dataMax.sorted(by: { $0.key < $1.key }) {
+            guard let (len, i) = lengths[q] else {
+                if s.entries.contains(where: { $0.dir.qidPath == q }) { continue }  // a directory: reported above
+                report(.dataOrphan, "Kdat(\(q), \(hex(off))): no file has qid \(q)")
+                continue
+            }
+            if off >= len { report(.dataOrphan, "Kdat(\(q), \(hex(off))) lies at or past the file's length \(len)", s.path(i, dirs: dirs)) }
+        }
+    }
+
+    func nameError(_ e: FileTreeState.Entry) -> String? {
+        if e.parent == UInt64.max { return "only the root may have parent -1" }
+        if e.name.isEmpty { return "empty name" }
+        if e.name.count > Format.nameMax { return "name of \(e.name.count) bytes is longer than \(Format.nameMax)" }
+        if e.name.contains(0) { return "name holds a NUL byte" }
+        if e.name.contains(UInt8(ascii: "/")) { return "name holds a '/'" }
+        if e.name == [0x2e] || e.name == [0x2e, 0x2e] { return "name is \"\(printable(e.name))\"" }
+        return nil
+    }
+
+    // MARK: Deadlists (§9.6)
+
+    /// Walks one deadlist chain: marks its blocks and listed addresses, and checks the rules of
+    /// §9.6 (`killer` nil for the snapshot tree's own deadlist, exempt from the last two).
+    func checkDeadlist(_ ref: DeadlistRef, name: String, killer: DeadlistEntry?) {
+        guard !ref.head.isNull || !ref.tail.isNull else { return }
+        verbose?("\(name): head \(hex(ref.head.addr)), tail \(hex(ref.tail.addr))")
+        var killerTree: TreeRecord?
+        var below: BlockBitmap?
+        if let d = killer {
+            let gen = Int64(bitPattern: d.gen), bgen = Int64(bitPattern: d.bgen)
+            let nextgen = image.superblock.nextgen
+            if d.gen >= nextgen || d.bgen >= nextgen {
+                add(Problem(.snapGenRange, "\(name): generations must be below nextgen \(nextgen)", path: name), pass: .directories)
+            }
+            if let s = contents.snapshot(gen) {
+                killerTree = s
+                if !(s.base < bgen && bgen <= s.pred) {
+                    add(Problem(.deadlistGen, "\(name): bgen \(bgen) is outside base \(s.base) < bgen <= pred \(s.pred) of snapshot \(gen)", path: name))
+                }
+            } else {
+                add(Problem(.deadlistGen, "\(name): no snapshot has gen \(gen)", path: name))
+            }
+            below = reachBelow(gen)
+        }
+        if !ref.head.isNull { checkGen(ref.head, of: nil, from: "\(name) head") }
+        let complete = reader.walkDeadlist(ref, name: name, block: { bp, blk in
+            if bp.addr != ref.head.addr { checkGen(bp, of: nil, from: "\(name) chain") }
+            if mark(bp.addr, .deadlist, from: name) { tick() }
+            for a in blk.addresses { checkDeadAddress(a, name: name, killer: killerTree, below: below) }
+        }, problem: { add($0) })
+        if !complete { incomplete("\(name) cannot be read whole") }
+    }
+
+    func checkDeadAddress(_ a: Int64, name: String, killer: TreeRecord?, below: BlockBitmap?) {
+        guard a % Format.blockSize64 == 0, image.arena(containing: a) != nil else {
+            add(Problem(.deadlistAddressInvalid, "\(name) lists \(hex(a)), not a block of any arena's allocatable region", block: a, path: name))
+            return
+        }
+        guard mark(a, .dead, from: name) else {
+            add(Problem(.deadlistAddressDuplicate, "\(name) lists \(hex(a)), which a deadlist already lists", block: a, path: name))
+            return
+        }
+        guard let killer else { return }
+        if treeReach[killer.gen]?.contains(a) == true {
+            add(Problem(.deadlistAddressLive, "\(name) lists \(hex(a)), which snapshot \(killer.gen) still reaches", block: a, path: name))
+        } else if let below, !below.contains(a) {
+            add(Problem(.deadlistReclaimable, "\(name) lists \(hex(a)), which no older snapshot reaches", block: a, path: name))
+        }
+    }
+
+    /// Blocks reached by the snapshots older than `gen`.
+    func reachBelow(_ gen: Int64) -> BlockBitmap {
+        var u = BlockBitmap(start: 0, count: space.bitmaps[0].count)
+        for (g, b) in treeReach where g < gen { u.formUnion(b) }
+        return u
+    }
+
+    // MARK: Snapshots and labels
+
+    func checkSnapshots() {
+        let nextgen = image.superblock.nextgen
+        let gens = Set(contents.snapshots.map(\.gen))
+        for s in contents.snapshots {
+            let name = "snapshot \(s.gen)"
+            if s.flag != 0 { add(Problem(.snapRecordInvalid, "\(name): flag is \(hex(s.flag)), not 0", path: name)) }
+            if !(1...UInt32(Format.maxTreeHeight)).contains(s.height) {
+                add(Problem(.snapRecordInvalid, "\(name): height \(s.height) outside 1...\(Format.maxTreeHeight)", path: name))
+            }
+            if s.gen < 0 || UInt64(s.gen) >= nextgen { add(Problem(.snapGenRange, "\(name): gen is not below nextgen \(nextgen)", path: name)) }
+            for (what, link) in [("pred", s.pred), ("succ", s.succ)] where link != Format.none && !gens.contains(link) {
+                add(Problem(.snapLinkDangling, "\(name): \(what) \(link) names no snapshot", path: name))
+            }
+            let nref = contents.snapshots.filter { $0.pred == s.gen }.count
+            if nref != Int(s.nref) { add(Problem(.snapNrefMismatch, "\(name): nref is \(s.nref), \(nref) snapshots have it as pred", path: name)) }
+            let nlbl = contents.labels(of: s.gen).count
+            if nlbl != Int(s.nlbl) { add(Problem(.snapNlblMismatch, "\(name): nlbl is \(s.nlbl), \(nlbl) labels name it", path: name)) }
+        }
+        for l in contents.labels {
+            let name = "label \"\(l.text)\""
+            if !gens.contains(Int64(bitPattern: l.value.gen)) {
+                add(Problem(.labelDangling, "\(name) names snapshot \(l.value.gen), which does not exist", path: name))
+            }
+            if l.value.flags & ~LabelValue.mutable != 0 { add(Problem(.labelInvalid, "\(name): flags \(hex(l.value.flags)) carry unknown bits", path: name)) }
+            if l.name.isEmpty || l.name.contains(0) { add(Problem(.labelInvalid, "\(name): a label name is 1 to 255 bytes without NUL", path: name)) }
+        }
+        summary.snapshots = contents.snapshots.count
+        summary.labels = contents.labels.count
+        summary.files = qidsSeen.files.count
+        summary.directories = qidsSeen.dirs.count
+    }
+}

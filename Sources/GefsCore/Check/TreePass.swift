@@ -1,0 +1,135 @@
+/// Pass 3: the snapshot tree, every tree a Ksnap record names, their data blocks, and the
+/// deadlist chains (FORMAT.md §9). Directory problems of each file tree are found here too, one
+/// tree at a time so that memory holds one tree's entries, and filed under pass 4.
+extension Checker {
+    func checkTrees() {
+        blocksTotal = summary.usedBlocks
+        blocksDone = space.count(.log)
+        checkSnapshotTree()
+        let sb = image.superblock
+        checkDeadlist(DeadlistRef(head: sb.snapdlHead, tail: sb.snapdlTail), name: "snapdl", killer: nil)
+        var walked: [String: Int64] = [:]
+        for s in contents.snapshots {
+            let t = reader.tree(s, label: contents.labels(of: s.gen).first?.text)
+            let same = "\(t.root.addr) \(t.root.hash) \(t.height)"
+            if let g = walked[same] {
+                verbose?("\(t.name): the same tree as snapshot \(g)")
+                treeReach[s.gen] = treeReach[g]
+                continue
+            }
+            walked[same] = s.gen
+            checkFileTree(t)
+        }
+        summary.trees = walked.count
+        for d in contents.deadlists { checkDeadlist(d.ref, name: d.name, killer: d) }
+        progress?(.trees, blocksDone, max(blocksTotal, blocksDone))
+    }
+
+    /// Refuses to follow a pointer outside every allocatable region.
+    func follow(_ tree: TreeRoot) -> (BlockPointer, Int) -> Bool {
+        { [unowned self] bp, _ in
+            guard image.arena(containing: bp.addr) != nil, bp.addr % Format.blockSize64 == 0 else {
+                add(Problem(.spaceOutside, "\(tree.name) points at \(hex(bp.addr)), outside every arena's allocatable region",
+                            block: bp.addr, path: tree.name))
+                incomplete("\(tree.name) points outside the arenas at \(hex(bp.addr))")
+                return false
+            }
+            return true
+        }
+    }
+
+    func incomplete(_ why: String) {
+        space.complete = false
+        space.incompleteReasons.append(why)
+    }
+
+    func walkProblem(_ tree: TreeRoot) -> (Problem) -> Void {
+        { [unowned self] p in
+            add(p)
+            if p.code == .treeBlockUnreadable || p.code == .treeHashMismatch || p.code == .treeNodeType
+                || p.code == .treeNodeLayout || p.code == .treeChildPointer || p.code == .treeHeightInvalid {
+                incomplete("\(tree.name): \(p.message)")
+            }
+        }
+    }
+
+    func checkSnapshotTree() {
+        let t = reader.snapshotTree
+        verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
+        var c = SnapshotTreeContents()
+        reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, reach: nil) }, record: { [unowned self] k, v in
+            if let f = c.add(key: k, value: v) {
+                add(Problem(f.code, f.message, path: t.name), pass: f.code == .snapRecordInvalid ? .directories : nil)
+            }
+            return true
+        }, problem: walkProblem(t))
+        contents = c
+    }
+
+    /// Marks a node (and, in file trees, the data blocks its raw records and Oinsert messages
+    /// name: shadowed values are allocated too, §12).
+    func markNode(_ v: NodeVisit, reach: BitmapBox?) {
+        if mark(v.pointer.addr, v.node.kind == .leaf ? .leaf : .pivot, from: v.tree.name) { tick() }
+        reach?.bits.insert(v.pointer.addr)
+        guard let reach else { return }
+        for r in v.node.records where v.node.kind == .leaf && r.key.first == KeyKind.dat.rawValue {
+            checkData(r.value, key: r.key, v, reach)
+        }
+        for m in v.node.messages where m.op == .insert && m.key.first == KeyKind.dat.rawValue {
+            checkData(m.value, key: m.key, v, reach)
+        }
+    }
+
+    /// A data block named by a Kdat value: its gen, its place, and (once) its hash.
+    func checkData(_ value: [UInt8], key: [UInt8], _ v: NodeVisit, _ reach: BitmapBox) {
+        guard value.count == Format.pointerSize else { return }  // reported by the logical checks
+        var r = ByteReader(value, structure: "Kdat value")
+        guard let bp = try? BlockPointer.decode(&r), !bp.isNull else { return }
+        let from = "\(v.tree.name) \(KeyRange.show(key))"
+        checkGen(bp, of: v.tree, from: from)
+        reach.bits.insert(bp.addr)
+        guard mark(bp.addr, .data, from: from) else { return }
+        tick()
+        do { _ = try image.read(bp) } catch let e as FormatError {
+            add(Problem(.dataHashMismatch, "\(from): data block \(hex(bp.addr)): \(e)", block: bp.addr, path: v.tree.name))
+        } catch {
+            add(Problem(.dataUnreadable, "\(from): \(error)", block: bp.addr, path: v.tree.name))
+        }
+    }
+
+    func checkGen(_ bp: BlockPointer, of tree: TreeRoot?, from: String) {
+        let nextgen = image.superblock.nextgen
+        if let g = tree?.gen, bp.gen > g {
+            add(Problem(.treeBlockGen, "\(from) names \(hex(bp.addr)) with gen \(bp.gen), above the tree's gen \(g)", block: bp.addr, path: tree?.name))
+        } else if bp.gen >= 0, UInt64(bp.gen) >= nextgen {
+            add(Problem(.treeBlockGen, "\(from) names \(hex(bp.addr)) with gen \(bp.gen), not below nextgen \(nextgen)", block: bp.addr, path: tree?.name))
+        }
+    }
+
+    func checkFileTree(_ t: TreeRoot) {
+        verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
+        checkGen(t.root, of: t, from: "the Ksnap record of \(t.name)")
+        let reach = BitmapBox(BlockBitmap(start: 0, count: space.bitmaps[0].count))
+        let state = FileTreeState(tree: t, blockCount: reach.bits.count)
+        reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, reach: reach) },
+                    record: { [unowned self] k, v in
+                        if let p = state.add(key: k, value: v) { add(p) }
+                        return true
+                    }, problem: walkProblem(t))
+        if let g = t.gen { treeReach[g] = reach.bits }
+        checkDirectories(state)
+    }
+}
+
+/// A bitmap shared by the closures of one walk.
+final class BitmapBox {
+    var bits: BlockBitmap
+    init(_ bits: BlockBitmap) { self.bits = bits }
+}
+
+extension BlockBitmap {
+    /// Sets the bit of `addr` when the bitmap covers it.
+    mutating func insert(_ addr: Int64) {
+        if let r = indices(addr, Format.blockSize64) { self[r.lowerBound] = true }
+    }
+}

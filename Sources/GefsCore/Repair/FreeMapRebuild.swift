@@ -1,0 +1,63 @@
+/// The repair of free maps from reachability: every arena whose log or space accounting is
+/// wrong gets the free map the checker's classification gives it, written as a fresh compact
+/// log by the offline log rewrite (FORMAT.md §8.4) and committed in §10's order.
+struct FreeMapRebuild {
+    let checker: Checker
+
+    /// The problems a rebuild fixes (the uncommitted entries go with the old log too).
+    static let codes: Set<ProblemCode> = Set(ProblemCode.logCodes).union([.spaceLeak, .spaceUseAfterFree])
+    /// The problems that call for one.
+    static let triggers: Set<ProblemCode> = codes.subtracting([.logDiscardedEntries])
+
+    var image: Image { checker.image }
+    var space: SpaceClassification { checker.space }
+
+    /// Arenas to rebuild: those with a problem a rebuild fixes.
+    var arenas: [Int] {
+        Set(checker.problems.filter { FreeMapRebuild.triggers.contains($0.code) }.compactMap(\.arena)).sorted()
+    }
+
+    /// Why the rebuild must not be done, or nil.
+    func refusal(preen: Bool) -> String? {
+        if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
+        if image.device.size < image.superblock.fssize { return "the image is truncated" }
+        if preen, let p = checker.problems.first(where: { $0.severity == .error && !Repairer.fixable.contains($0.code) }) {
+            return "\(p.code.id) needs a human first: run gefs-fsck -y"
+        }
+        for i in arenas where !space.complete {
+            if checker.replays[i].hasErrors {
+                return "arena \(i)'s log cannot be replayed and part of the trees is unknown (\(space.incompleteReasons.first ?? "unreadable"))"
+            }
+        }
+        return nil
+    }
+
+    /// The free map arena `i` must have once its old log is gone. With every tree read: its
+    /// region less every reachable block. Otherwise nothing is freed as a leak: the replayed
+    /// free map less the reachable blocks, old log blocks counted free.
+    func target(_ i: Int) -> BlockBitmap {
+        let a = image.arenas[i]
+        if space.complete { return space.freeMap(for: a, logsFree: true) }
+        var free = checker.replays[i].free
+        let reach = space.freeMap(for: a, logsFree: true)
+        for addr in checker.replays[i].logBlocks { free.insert(addr) }
+        for j in 0..<free.count where !reach[j] { free[j] = false }
+        return free
+    }
+
+    /// Plans and commits the rewrite; returns what was done, a line each.
+    func commit() throws -> [String] {
+        let chosen = arenas
+        var targets: [Int: BlockBitmap] = [:]
+        for i in chosen { targets[i] = target(i) }
+        let plan = try LogRewrite.plan(image: image, arenas: chosen, targets: targets)
+        try plan.commit(to: image.device)
+        var lines: [String] = []
+        for p in plan.arenas where p.rewritten {
+            let before = checker.replays[p.arena].used
+            lines.append("arena \(p.arena): free map rebuilt from reachability; fresh log of \(p.newBlocks.count) block\(p.newBlocks.count == 1 ? "" : "s") at \(hex(p.newBlocks.first ?? 0)) (was \(p.oldBlocks.count)); used \(before) -> \(p.used)")
+        }
+        lines.append("superblocks and arena copies written with qgen \(plan.gen)")
+        return lines
+    }
+}

@@ -1,0 +1,103 @@
+/// How much gefs-fsck may change.
+public enum RepairMode: Sendable {
+    /// `-n`: nothing.
+    case none
+    /// `-p`: what is safe without a human — copy rewrites always; free maps only when nothing
+    /// else is wrong that a human should see first.
+    case preen
+    /// `-y`: everything fixable.
+    case all
+}
+
+/// Repairs what a checker found, each change committed in FORMAT.md §10's order through the
+/// sync writer, then checks the image again so that the result is known, not hoped for.
+public struct Repairer {
+    public let checker: Checker
+    public let mode: RepairMode
+
+    public struct Outcome {
+        /// The first run's problems, with `fixed` set on those the repair fixed.
+        public var problems: [Problem]
+        /// What was written, one line each.
+        public var actions: [String] = []
+        /// Why something was not repaired, and what the second check still finds.
+        public var notes: [String] = []
+        /// The check of the repaired image.
+        public var recheck: Checker?
+    }
+
+    public init(checker: Checker, mode: RepairMode) { self.checker = checker; self.mode = mode }
+
+    var image: Image { checker.image }
+
+    static let copyCodes: Set<ProblemCode> = [.superblockInvalid, .superblockStale, .superblockMismatch,
+                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt]
+    /// Every problem some repair fixes.
+    public static var fixable: Set<ProblemCode> { copyCodes.union(FreeMapRebuild.codes) }
+
+    /// Plans and writes the repairs, then checks again.
+    public func repair() throws -> Outcome {
+        var out = Outcome(problems: checker.problems)
+        guard mode != .none else { return out }
+        var addressed: Set<ProblemCode> = []
+        let codes = Set(checker.problems.map(\.code))
+        let rebuild = FreeMapRebuild(checker: checker)
+        if !rebuild.arenas.isEmpty {
+            if let why = rebuild.refusal(preen: mode == .preen) {
+                out.notes.append("free maps not rebuilt: \(why)")
+            } else {
+                out.actions += try rebuild.commit()
+                addressed.formUnion(FreeMapRebuild.codes)
+                addressed.formUnion(Repairer.copyCodes)
+            }
+        }
+        if addressed.isEmpty, !codes.isDisjoint(with: Repairer.copyCodes) {
+            if let why = copiesRefusal() {
+                out.notes.append("copies not rewritten: \(why)")
+            } else {
+                out.actions += try rewriteCopies()
+                addressed.formUnion(Repairer.copyCodes)
+            }
+        }
+        guard !out.actions.isEmpty else { return out }
+        let again = Checker(image: try Image(device: image.device))
+        again.run()
+        out.recheck = again
+        let left = Set(again.problems.map { "\($0.code.id) \($0.arena ?? -1)" })
+        for i in out.problems.indices where addressed.contains(out.problems[i].code) {
+            let p = out.problems[i]
+            out.problems[i].fixed = !left.contains("\(p.code.id) \(p.arena ?? -1)")
+        }
+        let remaining = again.problems.filter { $0.severity != .info }
+        if !remaining.isEmpty {
+            out.notes.append("the check after the repair still finds \(remaining.count) problem\(remaining.count == 1 ? "" : "s"):")
+            out.notes += remaining.map { "  " + $0.description }
+        }
+        return out
+    }
+
+    /// Why the superblock and arena copies cannot be rewritten from the current state.
+    func copiesRefusal() -> String? {
+        if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
+        if image.device.size < image.superblock.fssize { return "the image is truncated" }
+        return nil
+    }
+
+    /// Rewrites both superblocks and every arena header and footer with the current state, in
+    /// §10's order. The bytes are those the current superblock already records, so a crash at
+    /// any point leaves the same committed state.
+    func rewriteCopies() throws -> [String] {
+        let copies = image.arenas.map { $0.current! }
+        try SyncWriter(device: image.device).commit(superblock: image.superblock, arenas: copies)
+        var lines: [String] = []
+        for c in [image.sb0, image.sb1] where c.block != image.superblock.encodeBlock() {
+            lines.append("\(c.slot) rewritten from the current superblock (\(image.currentSlot), qgen \(image.qgen))")
+        }
+        for a in image.arenas {
+            for slot in [ArenaSlot.header, .footer] where (slot == .header ? a.headerStatus : a.footerStatus) != .current {
+                lines.append("arena \(a.index) \(slot) rewritten from the \(a.currentSlot!)")
+            }
+        }
+        return lines
+    }
+}
