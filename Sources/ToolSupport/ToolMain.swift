@@ -15,7 +15,6 @@ extension ParsableCommand {
             let code = exitCode(for: error)
             if code == .validationFailure {
                 printError(fullMessage(for: error))
-                printError("Usage: " + usageString())
                 Glibc.exit(usageStatus)
             }
             exit(withError: error)
@@ -27,4 +26,21 @@ extension ParsableCommand {
 public func parseNumber(_ s: String) -> Int64? {
     if s.lowercased().hasPrefix("0x") { return Int64(s.dropFirst(2), radix: 16) }
     return Int64(s)
+}
+
+/// Columns of the terminal on standard output, else `$COLUMNS`, else 80.
+public func terminalWidth() -> Int {
+    var ws = winsize()
+    if isatty(1) != 0, ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
+    if let c = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), c > 0 { return c }
+    return 80
+}
+
+/// Writes `text` to the file at `path`, replacing it.
+public func writeFile(_ path: String, _ text: String) throws {
+    guard let f = fopen(path, "w") else {
+        throw DeviceError(path: path, message: "cannot create: \(String(cString: strerror(errno)))")
+    }
+    defer { fclose(f) }
+    guard fputs(text, f) >= 0 else { throw DeviceError(path: path, message: "write failed") }
 }

@@ -14,11 +14,18 @@ struct ArenaDumpCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Dump only arena N (repeatable).") var arena: [Int] = []
     @Flag(help: "List every free extent.") var ranges = false
     @Flag(help: "Print everything as JSON.") var json = false
+    @Flag(help: "Draw a map of each arena's blocks by class (free, log, tree node, data, deadlist, leaked, in use but free).")
+    var map = false
+    @Option(help: "Characters per map row (default: the terminal's width, else 80).") var width: Int?
+    @Option(name: .customLong("svg"), help: ArgumentHelp("Write the map as an SVG picture to FILE.", valueName: "FILE"))
+    var svgFile: String?
 
     func validate() throws {
         if superblockOnly && (!arena.isEmpty || ranges) {
             throw ValidationError("--superblock-only takes no --arena or --ranges")
         }
+        if superblockOnly && (map || svgFile != nil) { throw ValidationError("--superblock-only draws no map") }
+        if let w = width, !(8...4096).contains(w) { throw ValidationError("--width must be between 8 and 4096") }
     }
 
     func run() throws {
@@ -33,7 +40,23 @@ struct ArenaDumpCommand: ParsableCommand {
         }
         var dump = ArenaDump(image: img, arenas: superblockOnly ? [] : (arena.isEmpty ? Array(img.arenas.indices) : arena.sorted()))
         dump.showRanges = ranges
-        let problems = dump.problems
+        var problems = dump.problems
+        var spaceMap: SpaceMap?
+        if map || svgFile != nil {
+            // The map needs reachability: every pass of the checker, read-only.
+            let checker = Checker(image: img)
+            checker.run()
+            let chosen = Set(dump.replays.map(\.arena))
+            problems = checker.problems.filter { $0.arena == nil || chosen.contains($0.arena!) }
+            spaceMap = SpaceMap(image: img, replays: checker.replays.filter { chosen.contains($0.arena) },
+                                space: checker.space, width: (width ?? terminalWidth()) - 2)
+        }
+        if let svgFile, let spaceMap {
+            do { try writeFile(svgFile, spaceMap.svg()) } catch {
+                printError("gefs-arenadump: \(svgFile): \(error)")
+                throw ExitCode(2)
+            }
+        }
         if json {
             let doc = JSON.obj([
                 "image": .string(image),
@@ -45,6 +68,7 @@ struct ArenaDumpCommand: ParsableCommand {
         } else {
             print(dump.superblockText(), terminator: "")
             for r in dump.replays { print(""); print(dump.arenaText(r), terminator: "") }
+            if map, let spaceMap { print(""); print(spaceMap.text(), terminator: "") }
             if !problems.isEmpty {
                 print("")
                 for p in problems { print(p) }

@@ -1,5 +1,8 @@
 import XCTest
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import GefsCore
 import TestSupport
 
@@ -82,5 +85,78 @@ final class ArenadumpToolTests: XCTestCase {
         try h.seek(toOffset: offset)
         h.write(Data([byte]))
         try h.close()
+    }
+}
+
+/// The block maps: text and SVG.
+final class ArenadumpMapTests: XCTestCase {
+    func testTextMapGolden() throws {
+        let path = try Fixtures.sample("snapshots")
+        let url = URL(fileURLWithPath: path)
+        let r = try Fixtures.tool("gefs-arenadump", ["--map", "--width", "72", url.lastPathComponent],
+                                  cwd: url.deletingLastPathComponent().path)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        Golden.assert(r.stdout, "arenadump/snapshots-map.txt")
+        // The legend's totals are the reachable counts the sample's facts give.
+        let facts = try Fixtures.facts("snapshots")["reachable"] as! [String: Int]
+        XCTAssertTrue(r.stdout.contains("l log block" + String(repeating: " ", count: 25) + "\(facts["log"]!)\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("D deadlist block" + String(repeating: " ", count: 20) + "\(facts["dlist"]!)\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("n tree node" + String(repeating: " ", count: 25) + "\(facts["pivot"]! + facts["leaf"]!)\n"))
+    }
+
+    func testSVGIsWellFormedWithOneRowPerArena() throws {
+        let path = try Fixtures.sample("crashed")
+        let svg = Fixtures.scratch().appendingPathComponent("map.svg").path
+        let r = try Fixtures.tool("gefs-arenadump", ["--svg", svg, path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: svg)))
+        let collector = SVGCollector()
+        parser.delegate = collector
+        XCTAssertTrue(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")
+        XCTAssertEqual(collector.arenaRows, ["0", "1"])
+        // Every cell's colour is its class's colour, and the classes drawn are the ones expected.
+        let colours = Dictionary(uniqueKeysWithValues: BlockClass.allCases.map { (SpaceMap.cssClass($0), $0.color) })
+        XCTAssertFalse(collector.rects.isEmpty)
+        for (cls, fill) in collector.rects { XCTAssertEqual(colours[cls], fill, cls) }
+        let drawn = Set(collector.rects.map(\.0))
+        XCTAssertTrue(drawn.isSuperset(of: ["free", "data", "deadlist"]), "\(drawn)")
+        XCTAssertTrue(drawn.isDisjoint(with: ["leaked", "use-after-free", "unknown"]), "\(drawn)")
+    }
+
+    /// Arena 1's log frees one block less than its region: that block is allocated and
+    /// unreachable, and the map's last cell of arena 1 shows it as leaked.
+    func testMapShowsLeak() throws {
+        let path = try Fixtures.sample("fresh")
+        let dev = try FileDevice(path: path, writable: true)
+        let logAddr: Int64 = 0x804000
+        var block = try dev.read(at: logAddr)
+        let lenAt = LogBlock.blockOffset(16)
+        block.put(block.u64(at: lenAt) - UInt64(Format.blockSize), at: lenAt)
+        block.put(LogBlock.computedHash(block), at: 4)
+        try dev.write(block, at: logAddr)
+        let r = try Fixtures.tool("gefs-arenadump", ["--map", "--width", "40", "-a", "1", path])
+        XCTAssertEqual(r.status, 1)
+        let row = r.stdout.split(separator: "\n").first { $0.hasPrefix("arena 1 map") }.flatMap { _ in
+            r.stdout.split(separator: "\n").drop { !$0.hasPrefix("arena 1 map") }.dropFirst().first
+        }
+        XCTAssertEqual(row?.last, "L", r.stdout)
+        XCTAssertTrue(r.stdout.contains("L leaked (allocated, unreachable)   1\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("log_used_mismatch"), r.stdout)
+    }
+}
+
+final class SVGCollector: NSObject, XMLParserDelegate {
+    var arenaRows: [String] = []
+    /// (class, fill) of the cells inside arena rows (the legend's swatches excluded).
+    var rects: [(String, String)] = []
+    var inArena = false
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        if name == "g" { inArena = attributes["class"] == "arena" }
+        if name == "g", inArena, let a = attributes["data-arena"] { arenaRows.append(a) }
+        if name == "rect", inArena, let c = attributes["class"], let f = attributes["fill"] { rects.append((c, f)) }
+    }
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        if name == "g" { inArena = false }
     }
 }

@@ -1,0 +1,79 @@
+/// What one block of an allocatable region is, for maps: reachability (§12) against the
+/// replayed free map.
+public enum BlockClass: Int, CaseIterable, Sendable {
+    case free, log, node, data, deadlist, dead, leaked, useAfterFree, unknown
+
+    /// The map character.
+    public var symbol: Character { Array(".lndDxL!?")[rawValue] }
+    public var name: String {
+        ["free", "log block", "tree node", "data block", "deadlist block", "listed dead address",
+         "leaked (allocated, unreachable)", "in use but free", "allocated, reachability unknown"][rawValue]
+    }
+    /// Fill colour in SVG maps.
+    public var color: String {
+        ["#e8e8e8", "#e6a700", "#2f6fdf", "#3fa34d", "#8e44ad", "#c39bd3", "#d62728", "#000000", "#999999"][rawValue]
+    }
+    /// When cells hold several classes, the higher rank is shown: problems first, free last.
+    var rank: Int { [0, 5, 4, 2, 6, 3, 8, 9, 7][rawValue] }
+}
+
+/// A per-arena picture of an image's blocks, one cell per run of blocks.
+public struct SpaceMap: Sendable {
+    public struct Row: Sendable {
+        public var arena: Int
+        public var region: Range<Int64>
+        /// Blocks each cell covers.
+        public var blocksPerCell: Int
+        public var cells: [BlockClass]
+        /// Blocks per class over the whole region.
+        public var totals: [Int]
+    }
+    public var rows: [Row]
+
+    /// Classifies every block of the chosen arenas and packs them into `width` cells per row.
+    /// `space` must come from a completed check (`Checker`); without `space.complete`, blocks
+    /// that are allocated but unreached are `unknown`, not `leaked`.
+    public init(image: Image, replays: [ArenaReplay], space: SpaceClassification, width: Int) {
+        rows = replays.map { r in
+            let arena = image.arenas[r.arena]
+            let classes = SpaceMap.classify(arena, r, space)
+            let per = max(1, (classes.count + width - 1) / max(1, width))
+            var cells: [BlockClass] = []
+            var totals = [Int](repeating: 0, count: BlockClass.allCases.count)
+            for c in classes { totals[c.rawValue] += 1 }
+            var i = 0
+            while i < classes.count {
+                let run = classes[i..<min(classes.count, i + per)]
+                cells.append(SpaceMap.dominant(run))
+                i += per
+            }
+            return Row(arena: r.arena, region: arena.region, blocksPerCell: per, cells: cells, totals: totals)
+        }
+    }
+
+    static func classify(_ arena: Arena, _ r: ArenaReplay, _ space: SpaceClassification) -> [BlockClass] {
+        let B = Format.blockSize64
+        return (0..<r.free.count).map { i in
+            let addr = arena.region.lowerBound + Int64(i) * B
+            let kinds = space.kinds(at: addr)
+            let free = r.free[i]
+            if kinds.isEmpty { return free ? .free : (space.complete ? .leaked : .unknown) }
+            if free { return .useAfterFree }
+            if kinds.contains(.log) { return .log }
+            if kinds.contains(.deadlist) { return .deadlist }
+            if kinds.contains(.pivot) || kinds.contains(.leaf) { return .node }
+            if kinds.contains(.data) { return .data }
+            return .dead
+        }
+    }
+
+    /// The class a cell shows: any problem class present, else the most common class, free only
+    /// when the whole cell is free.
+    static func dominant(_ run: ArraySlice<BlockClass>) -> BlockClass {
+        var counts = [Int](repeating: 0, count: BlockClass.allCases.count)
+        for c in run { counts[c.rawValue] += 1 }
+        for c in [BlockClass.useAfterFree, .leaked] where counts[c.rawValue] > 0 { return c }
+        let used = BlockClass.allCases.filter { $0 != .free && counts[$0.rawValue] > 0 }
+        return used.max { (counts[$0.rawValue], $0.rank) < (counts[$1.rawValue], $1.rank) } ?? .free
+    }
+}
