@@ -17,11 +17,11 @@ struct Mkgefs: ParsableCommand {
     @Argument(help: "The image file or block device.") var image: String
     @Option(name: [.short, .long], help: "Create or resize the image file to SIZE bytes (K, M, G, T suffixes).")
     var size: String?
-    @Option(name: [.short, .long], help: "Number of arenas (default: one per 64 GiB, at most 128).")
+    @Option(name: [.short, .long], help: ArgumentHelp("Number of arenas (default: one per 64 GiB, at most 128).", valueName: "n"))
     var arenas: Int?
-    @Option(name: [.short, .long], help: "Name of the user of the users file, who owns populated files.")
+    @Option(name: [.short, .long], help: ArgumentHelp("Name of the user of the users file, who owns populated files.", valueName: "name"))
     var user = "glenda"
-    @Option(name: [.short, .customLong("root")], help: "Copy this host directory into the main tree.")
+    @Option(name: [.short, .customLong("root")], help: ArgumentHelp("Copy this host directory into the main tree.", valueName: "dir"))
     var directory: String?
     @Flag(name: [.short, .long], help: "Format over an existing gefs image or other data.")
     var force = false
