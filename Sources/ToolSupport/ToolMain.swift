@@ -14,7 +14,9 @@ extension ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                printError(fullMessage(for: error))
+                let message = fullMessage(for: error)
+                printError(message)
+                if !message.contains("Usage:") { printError("Usage: " + usageString()) }
                 Glibc.exit(usageStatus)
             }
             exit(withError: error)
