@@ -134,4 +134,28 @@ final class MkgefsToolTests: XCTestCase {
         XCTAssertTrue(r.stdout.hasPrefix("size       3145728 bytes (3 MiB), 192 blocks"))
         XCTAssertTrue(r.stdout.contains("\npopulated  0 directories, 1 files, 1 data blocks, 0 holes, 1 skipped\n"), r.stdout)
     }
+
+    /// gefs-fsck finds nothing wrong in mkgefs images: fresh, populated with a pivot and a
+    /// compressed log, and populated through a symbolic link to the host directory.
+    func testImagesPassFsck() throws {
+        let dir = Fixtures.scratch("fsck")
+        // Some 600 MiB of source and image: not left behind.
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try sh("""
+            mkdir -p '\(dir.path)/src/d' && for i in $(seq 1 300); do echo "file $i" > '\(dir.path)/src/d/'f$i; done && \
+            head -c 300M /dev/zero | tr '\\0' x > '\(dir.path)/src/big' && ln -s src '\(dir.path)/link'
+            """)
+        for (name, args) in [("fresh", ["-s", "8M"]), ("populated", ["-s", "1G", "-d", dir.path + "/link"])] {
+            let img = dir.appendingPathComponent("\(name).img").path
+            let r = try mkgefs(args + [img])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            if name == "populated" {
+                XCTAssertTrue(r.stdout.contains("(2 log blocks)"), "the log was compressed: \(r.stdout)")
+                XCTAssertTrue(r.stdout.contains("main tree  height 2"), r.stdout)
+            }
+            let f = try Fixtures.tool("gefs-fsck", [img])
+            XCTAssertEqual(f.status, 0, "\(name): \(f.stdout)\(f.stderr)")
+            XCTAssertTrue(f.stdout.contains(": 0 errors, 0 warnings"), f.stdout)
+        }
+    }
 }

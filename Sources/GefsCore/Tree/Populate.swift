@@ -55,13 +55,14 @@ public struct HostScan: Equatable, Sendable {
 
 /// Copying a host directory into a file tree, like `mke2fs -d` (FORMAT.md §11).
 public enum Populate {
-    /// Scans `root` without following symbolic links. Directories and regular files are kept;
+    /// Scans `root` (itself may be a symbolic link to a directory) without following the
+    /// symbolic links below it. Directories and regular files are kept;
     /// symbolic links, devices, FIFOs, sockets, names gefs cannot hold and directories met twice
     /// are skipped with one warning each. Every kept file and directory is opened once, so an
     /// unreadable one fails the scan, before anything is written.
     public static func scan(_ root: String, firstQid: UInt64 = 3) throws -> HostScan {
         let rootPath = Array(root.utf8)
-        let st = try status(rootPath)
+        let st = try status(rootPath, follow: true)
         guard st.st_mode & S_IFMT == S_IFDIR else { throw PopulateError.notDirectory(root) }
         var result = HostScan(root: root, entries: [], warnings: [], nextqid: firstQid)
         var seen: Set<[UInt64]> = [[UInt64(st.st_dev), UInt64(st.st_ino)]]
@@ -125,9 +126,9 @@ public enum Populate {
         return o ? (t.tv_sec < 0 ? Int64.min : Int64.max) : s &+ Int64(t.tv_nsec)
     }
 
-    static func status(_ path: [UInt8]) throws -> stat {
+    static func status(_ path: [UInt8], follow: Bool = false) throws -> stat {
         var st = stat()
-        guard withCString(path, { lstat($0, &st) }) == 0 else {
+        guard withCString(path, { follow ? stat($0, &st) : lstat($0, &st) }) == 0 else {
             throw PopulateError.unreadable(printable(path), errnoText())
         }
         return st
