@@ -67,9 +67,8 @@ struct Fsck: ParsableCommand {
             report.passes.append(t)
             if timing { say("  pass \(p.rawValue): \(Clock.format(t.seconds)) s, peak memory \(t.peakBytes.map { "\($0 >> 20) MiB" } ?? "?")") }
             // Directory problems are found with the trees; each is printed after its own pass.
-            for (i, q) in checker.problems.enumerated() where q.pass! <= p.rawValue && shown.insert(i).inserted {
-                say("  " + FsckReport.line(q))
-            }
+            let now = checker.problems.indices.filter { checker.problems[$0].pass! <= p.rawValue && shown.insert($0).inserted }
+            FsckReport.lines(now.map { checker.problems[$0] }).forEach { say("  " + $0) }
         }
         report.problems = checker.problems.sorted { $0.pass! < $1.pass! }
         report.summary = checker.summary

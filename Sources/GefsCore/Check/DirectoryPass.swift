@@ -145,15 +145,15 @@ extension Checker {
             let gen = Int64(bitPattern: d.gen), bgen = Int64(bitPattern: d.bgen)
             let nextgen = image.superblock.nextgen
             if d.gen >= nextgen || d.bgen >= nextgen {
-                add(Problem(.snapGenRange, "\(name): generations must be below nextgen \(nextgen)", path: name), pass: .directories)
+                add(Problem(.snapGenRange, "generations must be below nextgen \(nextgen)", path: name), pass: .directories)
             }
             if let s = contents.snapshot(gen) {
                 killerTree = s
                 if !(s.base < bgen && bgen <= s.pred) {
-                    add(Problem(.deadlistGen, "\(name): bgen \(bgen) is outside base \(s.base) < bgen <= pred \(s.pred) of snapshot \(gen)", path: name))
+                    add(Problem(.deadlistGen, "bgen \(bgen) is outside base \(s.base) < bgen <= pred \(s.pred) of snapshot \(gen)", path: name))
                 }
             } else {
-                add(Problem(.deadlistGen, "\(name): no snapshot has gen \(gen)", path: name))
+                add(Problem(.deadlistGen, "no snapshot has gen \(gen)", path: name))
             }
             below = reachBelow(gen)
         }
@@ -168,18 +168,18 @@ extension Checker {
 
     func checkDeadAddress(_ a: Int64, name: String, killer: TreeRecord?, below: BlockBitmap?) {
         guard a % Format.blockSize64 == 0, image.arena(containing: a) != nil else {
-            add(Problem(.deadlistAddressInvalid, "\(name) lists \(hex(a)), not a block of any arena's allocatable region", block: a, path: name))
+            add(Problem(.deadlistAddressInvalid, "lists \(hex(a)), not a block of any arena's allocatable region", block: a, path: name))
             return
         }
         guard mark(a, .dead, from: name) else {
-            add(Problem(.deadlistAddressDuplicate, "\(name) lists \(hex(a)), which a deadlist already lists", block: a, path: name))
+            add(Problem(.deadlistAddressDuplicate, "lists \(hex(a)), which a deadlist already lists", block: a, path: name))
             return
         }
         guard let killer else { return }
         if treeReach[killer.gen]?.contains(a) == true {
-            add(Problem(.deadlistAddressLive, "\(name) lists \(hex(a)), which snapshot \(killer.gen) still reaches", block: a, path: name))
+            add(Problem(.deadlistAddressLive, "lists \(hex(a)), which snapshot \(killer.gen) still reaches", block: a, path: name))
         } else if let below, !below.contains(a) {
-            add(Problem(.deadlistReclaimable, "\(name) lists \(hex(a)), which no older snapshot reaches", block: a, path: name))
+            add(Problem(.deadlistReclaimable, "lists \(hex(a)), which no older snapshot reaches", block: a, path: name))
         }
     }
 
@@ -197,26 +197,26 @@ extension Checker {
         let gens = Set(contents.snapshots.map(\.gen))
         for s in contents.snapshots {
             let name = "snapshot \(s.gen)"
-            if s.flag != 0 { add(Problem(.snapRecordInvalid, "\(name): flag is \(hex(s.flag)), not 0", path: name)) }
+            if s.flag != 0 { add(Problem(.snapRecordInvalid, "flag is \(hex(s.flag)), not 0", path: name)) }
             if !(1...UInt32(Format.maxTreeHeight)).contains(s.height) {
-                add(Problem(.snapRecordInvalid, "\(name): height \(s.height) outside 1...\(Format.maxTreeHeight)", path: name))
+                add(Problem(.snapRecordInvalid, "height \(s.height) outside 1...\(Format.maxTreeHeight)", path: name))
             }
-            if s.gen < 0 || UInt64(s.gen) >= nextgen { add(Problem(.snapGenRange, "\(name): gen is not below nextgen \(nextgen)", path: name)) }
+            if s.gen < 0 || UInt64(s.gen) >= nextgen { add(Problem(.snapGenRange, "gen is not below nextgen \(nextgen)", path: name)) }
             for (what, link) in [("pred", s.pred), ("succ", s.succ)] where link != Format.none && !gens.contains(link) {
-                add(Problem(.snapLinkDangling, "\(name): \(what) \(link) names no snapshot", path: name))
+                add(Problem(.snapLinkDangling, "\(what) \(link) names no snapshot", path: name))
             }
             let nref = contents.snapshots.filter { $0.pred == s.gen }.count
-            if nref != Int(s.nref) { add(Problem(.snapNrefMismatch, "\(name): nref is \(s.nref), \(nref) snapshots have it as pred", path: name)) }
+            if nref != Int(s.nref) { add(Problem(.snapNrefMismatch, "nref is \(s.nref), \(nref) snapshots have it as pred", path: name)) }
             let nlbl = contents.labels(of: s.gen).count
-            if nlbl != Int(s.nlbl) { add(Problem(.snapNlblMismatch, "\(name): nlbl is \(s.nlbl), \(nlbl) labels name it", path: name)) }
+            if nlbl != Int(s.nlbl) { add(Problem(.snapNlblMismatch, "nlbl is \(s.nlbl), \(nlbl) labels name it", path: name)) }
         }
         for l in contents.labels {
             let name = "label \"\(l.text)\""
             if !gens.contains(Int64(bitPattern: l.value.gen)) {
-                add(Problem(.labelDangling, "\(name) names snapshot \(l.value.gen), which does not exist", path: name))
+                add(Problem(.labelDangling, "names snapshot \(l.value.gen), which does not exist", path: name))
             }
-            if l.value.flags & ~LabelValue.mutable != 0 { add(Problem(.labelInvalid, "\(name): flags \(hex(l.value.flags)) carry unknown bits", path: name)) }
-            if l.name.isEmpty || l.name.contains(0) { add(Problem(.labelInvalid, "\(name): a label name is 1 to 255 bytes without NUL", path: name)) }
+            if l.value.flags & ~LabelValue.mutable != 0 { add(Problem(.labelInvalid, "flags \(hex(l.value.flags)) carry unknown bits", path: name)) }
+            if l.name.isEmpty || l.name.contains(0) { add(Problem(.labelInvalid, "a label name is 1 to 255 bytes without NUL", path: name)) }
         }
         summary.snapshots = contents.snapshots.count
         summary.labels = contents.labels.count

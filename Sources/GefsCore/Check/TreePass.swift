@@ -85,13 +85,13 @@ extension Checker {
         guard value.count == Format.pointerSize else { return }  // reported by the logical checks
         var r = ByteReader(value, structure: "Kdat value")
         guard let bp = try? BlockPointer.decode(&r), !bp.isNull else { return }
-        let from = "\(v.tree.name) \(KeyRange.show(key))"
+        let from = KeyRange.show(key)
         checkGen(bp, of: v.tree, from: from)
         reach.bits.insert(bp.addr)
-        guard mark(bp.addr, .data, from: from) else { return }
+        guard mark(bp.addr, .data, from: "\(v.tree.name) \(from)") else { return }
         tick()
         do { _ = try image.read(bp) } catch let e as FormatError {
-            add(Problem(.dataHashMismatch, "\(from): data block \(hex(bp.addr)): \(e)", block: bp.addr, path: v.tree.name))
+            add(Problem(.dataHashMismatch, "\(from): \(e)", block: bp.addr, path: v.tree.name))
         } catch {
             add(Problem(.dataUnreadable, "\(from): \(error)", block: bp.addr, path: v.tree.name))
         }
@@ -111,13 +111,14 @@ extension Checker {
         checkGen(t.root, of: t, from: "the Ksnap record of \(t.name)")
         let reach = BitmapBox(BlockBitmap(start: 0, count: space.bitmaps[0].count))
         let state = FileTreeState(tree: t, blockCount: reach.bits.count)
-        reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, reach: reach) },
+        let walked = reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, reach: reach) },
                     record: { [unowned self] k, v in
                         if let p = state.add(key: k, value: v) { add(p) }
                         return true
                     }, problem: walkProblem(t))
         if let g = t.gen { treeReach[g] = reach.bits }
-        checkDirectories(state)
+        // Directory checks on part of a tree would only repeat that part is missing.
+        if walked.complete { checkDirectories(state) }
     }
 }
 

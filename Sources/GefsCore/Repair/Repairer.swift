@@ -63,20 +63,23 @@ public struct Repairer {
         let again = Checker(image: try Image(device: image.device))
         again.run()
         out.recheck = again
-        let left = Set(again.problems.map { "\($0.code.id) \($0.arena ?? -1)" })
-        for i in out.problems.indices where addressed.contains(out.problems[i].code) {
-            let p = out.problems[i]
-            out.problems[i].fixed = !left.contains("\(p.code.id) \(p.arena ?? -1)")
+        // A problem is fixed when the check of the repaired image no longer finds it: the same
+        // code at the same arena and block.
+        let left = Set(again.problems.map(Repairer.identity))
+        for i in out.problems.indices {
+            out.problems[i].fixed = !left.contains(Repairer.identity(out.problems[i]))
         }
         let remaining = again.problems.filter { $0.severity != .info }
         if !remaining.isEmpty {
             out.notes.append("the check after the repair still finds \(remaining.count) problem\(remaining.count == 1 ? "" : "s"):")
-            out.notes += remaining.map { "  " + $0.description }
+            out.notes += FsckReport.lines(remaining, limit: 3).map { "  " + $0 }
         }
         return out
     }
 
     /// Why the superblock and arena copies cannot be rewritten from the current state.
+    static func identity(_ p: Problem) -> String { "\(p.code.id) \(p.arena ?? -1) \(p.block ?? -1) \(p.path ?? "")" }
+
     func copiesRefusal() -> String? {
         if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
         if image.device.size < image.superblock.fssize { return "the image is truncated" }

@@ -111,7 +111,7 @@ extension TreeReader {
                              problem: (Problem) -> Void) -> Bool {
         if ref.head.isNull || ref.tail.isNull {
             if ref.head.isNull != ref.tail.isNull {
-                problem(Problem(.deadlistChainBroken, "\(name): head \(ref.head) and tail \(ref.tail): one is empty, the other not", path: name))
+                problem(Problem(.deadlistChainBroken, "head \(ref.head) and tail \(ref.tail): one is empty, the other not", path: name))
                 return false
             }
             return true
@@ -122,33 +122,33 @@ extension TreeReader {
         let limit = Int(image.device.blockCount)
         while true {
             guard seen.count < limit, seen.insert(bp.addr).inserted else {
-                problem(Problem(.deadlistChainBroken, "\(name): the chain comes back to \(hex(bp.addr))", block: bp.addr, path: name))
+                problem(Problem(.deadlistChainBroken, "the chain comes back to \(hex(bp.addr))", block: bp.addr, path: name))
                 return false
             }
             let b: [UInt8]
             do { b = try image.read(bp) } catch {
-                problem(Problem(.deadlistUnreadable, "\(name): \(error)", block: bp.addr, path: name))
+                problem(Problem(.deadlistUnreadable, "\(error)", block: bp.addr, path: name))
                 return false
             }
             let d: DeadlistBlock
             do { d = try DeadlistBlock.decode(b) } catch {
-                problem(Problem(.deadlistBlockInvalid, "\(name): block \(hex(bp.addr)): \(error)", block: bp.addr, path: name))
+                problem(Problem(.deadlistBlockInvalid, "block \(hex(bp.addr)): \(error)", block: bp.addr, path: name))
                 return false
             }
             block(bp, d)
             if bp.addr == ref.tail.addr {
                 if bp.hash != ref.tail.hash {
-                    problem(Problem(.deadlistChainBroken, "\(name): tail \(hex(bp.addr)) hashes to \(hex(bp.hash)), the record says \(hex(ref.tail.hash))",
+                    problem(Problem(.deadlistChainBroken, "tail \(hex(bp.addr)) hashes to \(hex(bp.hash)), the record says \(hex(ref.tail.hash))",
                                     block: bp.addr, path: name))
                 }
                 if !d.next.isNull {
-                    problem(Problem(.deadlistChainBroken, "\(name): the chain goes on past its tail \(hex(bp.addr)) to \(hex(d.next.addr))",
+                    problem(Problem(.deadlistChainBroken, "the chain goes on past its tail \(hex(bp.addr)) to \(hex(d.next.addr))",
                                     block: bp.addr, path: name))
                 }
                 return true
             }
             guard !d.next.isNull else {
-                problem(Problem(.deadlistChainBroken, "\(name): the chain ends at \(hex(bp.addr)) without reaching its tail \(hex(ref.tail.addr))",
+                problem(Problem(.deadlistChainBroken, "the chain ends at \(hex(bp.addr)) without reaching its tail \(hex(ref.tail.addr))",
                                 block: bp.addr, path: name))
                 return true
             }
