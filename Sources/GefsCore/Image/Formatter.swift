@@ -188,7 +188,7 @@ public struct FormatResult: Equatable, Sendable {
         ]
         for (i, a) in arenas.enumerated() {
             let logs = logBlocks[i].count == 1 ? "" : " (\(logBlocks[i].count) log blocks)"
-            out.append("arena \(i)".padding(11) + "header \(hex(layout.base(i))) footer \(hex(layout.footer(i))) log \(hex(a.loghd))\(logs) used \(a.used) of \(a.size)")
+            out.append(column("arena \(i)") + "header \(hex(layout.base(i))) footer \(hex(layout.footer(i))) log \(hex(a.loghd))\(logs) used \(a.used) of \(a.size)")
         }
         out.append("user       \(options.user)")
         out.append("snapshots  empty (gen 0), adm (gen 1), main (gen 2)")
@@ -203,8 +203,9 @@ public struct FormatResult: Equatable, Sendable {
     }
 }
 
-extension String {
-    func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+/// `label` padded to the summary's value column.
+private func column(_ label: String) -> String {
+    label.count >= 11 ? label + " " : label + String(repeating: " ", count: 11 - label.count)
 }
 
 /// Builds a fresh gefs image (FORMAT.md §11) and writes it through the §10 sync writer.

@@ -35,7 +35,6 @@ public struct HostEntry: Equatable, Sendable {
     /// File length in bytes; 0 for directories.
     public var length: Int64
 
-    public var displayPath: String { printable(path) }
     /// Blocks the file spans, holes included.
     public var blockCount: Int { Int((length + Format.blockSize64 - 1) / Format.blockSize64) }
 }
