@@ -21,7 +21,7 @@ final class FsckCorpusTests: XCTestCase {
         var seen: Set<String> = []
         for d in dirs {
             let dir = Self.corpus.appendingPathComponent(d)
-            let img = try unpack(dir)
+            let img = try Self.unpack(dir)
             let cwd = (img as NSString).deletingLastPathComponent
             let first = try Fixtures.tool("gefs-fsck", ["-y", "image.img"], cwd: cwd)
             Golden.assert(Self.transcript(first), "fsck/\(d)/expect.1")
@@ -44,7 +44,7 @@ final class FsckCorpusTests: XCTestCase {
     /// A check without -p or -y never writes: the image's bytes are unchanged.
     func testCheckOnlyNeverWrites() throws {
         for d in ["014-image-truncated", "016-arena-header-stale", "100-space-leak", "033-log-no-barrier"] {
-            let img = try unpack(Self.corpus.appendingPathComponent(d))
+            let img = try Self.unpack(Self.corpus.appendingPathComponent(d))
             let before = try Data(contentsOf: URL(fileURLWithPath: img))
             let r = try Fixtures.tool("gefs-fsck", ["-n", img])
             XCTAssertNotEqual(r.status, 8, r.stderr)
@@ -62,7 +62,7 @@ final class FsckCorpusTests: XCTestCase {
     }
 
     /// The case's image, unpacked to `image.img` in a scratch directory.
-    func unpack(_ dir: URL) throws -> String {
+    static func unpack(_ dir: URL) throws -> String {
         let dst = Fixtures.scratch("fsck").appendingPathComponent("image.img").path
         let sample = dir.appendingPathComponent("sample")
         let src = FileManager.default.fileExists(atPath: sample.path)
