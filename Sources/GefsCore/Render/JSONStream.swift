@@ -17,14 +17,22 @@ public struct JSONStream<Out: TextOutputStream> {
 
     public init(_ out: Out) { self.out = out }
 
-    var pad: String { String(repeating: "  ", count: counts.count) }
+    /// Indentation by depth, made once: elements are written millions of times.
+    var pads: [String] = [""]
+    var pad: String {
+        mutating get {
+            while pads.count <= counts.count { pads.append(String(repeating: "  ", count: pads.count)) }
+            return pads[counts.count]
+        }
+    }
 
     /// Starts a member of the enclosing container: the separator, indentation and key.
     mutating func member(_ key: String?) {
         if let n = counts.last {
             out.write(n == 0 ? "\n" : ",\n")
             counts[counts.count - 1] += 1
-            out.write(pad)
+            let p = pad
+            out.write(p)
         }
         if let key {
             var k = ""
@@ -45,6 +53,12 @@ public struct JSONStream<Out: TextOutputStream> {
         if n > 0 { out.write("\n" + pad) }
         out.write(bracket)
         if counts.isEmpty { out.write("\n") }
+    }
+
+    /// Writes an array element already serialized compactly (a flat value).
+    public mutating func element(serialized s: String) {
+        member(nil)
+        out.write(s)
     }
 
     /// Writes a whole value as a member.

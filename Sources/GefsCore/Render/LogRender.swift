@@ -82,22 +82,21 @@ public struct LogDump {
     }
 
     /// `  +0x18     alloc1 0x8000`, with the words in hex when `raw`.
-    static func entryLine(_ offset: Int, _ e: LogEntry, raw: Bool, note: String?) -> String {
-        var s = "  " + pad("+" + hex(offset), 10) + e.description
-        if raw {
-            s += "  ["
-            s += hex16(e.word)
-            if let w2 = e.word2 { s += " " + hex16(w2) }
-            s += "]"
+    static func entryLine(_ offset: Int, _ e: LogEntry, raw: Bool, note: StaticString?) -> String {
+        AsciiLine.make { l in
+            l.put("  +")
+            l.hex(Int64(offset))
+            l.spaces(to: 12)
+            l.entry(e)
+            if raw {
+                l.put("  [")
+                l.hex16(e.word)
+                if let w2 = e.word2 { l.byte(0x20); l.hex16(w2) }
+                l.byte(0x5d)
+            }
+            if let note { l.put("  ("); l.put(note); l.byte(0x29) }
+            l.byte(0x0a)
         }
-        if let note { s += "  (" + note + ")" }
-        return s + "\n"
-    }
-
-    /// A word as 16 hex digits.
-    static func hex16(_ w: UInt64) -> String {
-        let h = String(w, radix: 16)
-        return "0x" + String(repeating: "0", count: 16 - h.count) + h
     }
 
     /// The ops whose committed entries are counted, in the order printed.
@@ -190,9 +189,9 @@ public struct LogDump {
                 js.beginArray("entries")
                 open = true
             case let .entry(_, offset, e, committed, _):
-                if !statsOnly { js.value(LogDump.entryJSON(offset, e, committed: committed, raw: raw)) }
+                if !statsOnly { js.element(serialized: LogDump.entryJSONText(offset, e, committed: committed, raw: raw)) }
             case let .ignored(_, offset, e):
-                if !statsOnly { js.value(LogDump.entryJSON(offset, e, committed: false, raw: raw, replayed: false)) }
+                if !statsOnly { js.element(serialized: LogDump.entryJSONText(offset, e, committed: false, raw: raw, replayed: false)) }
             case .problem:
                 break
             }
@@ -222,6 +221,11 @@ public struct LogDump {
             "word": raw ? JSON(e.word) : nil,
             "word2": raw ? e.word2.map { JSON($0) } : nil,
         ])
+    }
+
+    /// `entryJSON(...).serialized()`, built without the intermediate JSON value (for speed).
+    static func entryJSONText(_ offset: Int, _ e: LogEntry, committed: Bool, raw: Bool, replayed: Bool = true) -> String {
+        AsciiLine.make { $0.entryJSON(offset, e, committed: committed, raw: raw, replayed: replayed) }
     }
 
     /// The replay's figures, shared by the JSON of both log tools.
