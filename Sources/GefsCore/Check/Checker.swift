@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The five passes of gefs-fsck, in order.
 public enum CheckPass: Int, CaseIterable, Sendable, CustomStringConvertible {
     case superblocks = 1, logs, trees, directories, space
@@ -48,6 +52,9 @@ public final class Checker {
     var reported: Set<String> = []
     var blocksDone = 0, blocksTotal = 0
     var pass: CheckPass = .superblocks
+    var pendingData: [PendingData] = []
+    /// Workers for hashing data blocks.
+    static let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     public init(image: Image) {
         self.image = image

@@ -1,3 +1,7 @@
+#if canImport(Dispatch)
+import Dispatch
+#endif
+
 /// Pass 3: the snapshot tree, every tree a Ksnap record names, their data blocks, and the
 /// deadlist chains (FORMAT.md §9). Directory problems of each file tree are found here too, one
 /// tree at a time so that memory holds one tree's entries, and filed under pass 4.
@@ -90,11 +94,37 @@ extension Checker {
         reach.bits.insert(bp.addr)
         guard mark(bp.addr, .data, from: "\(v.tree.name) \(from)") else { return }
         tick()
-        do { _ = try image.read(bp) } catch let e as FormatError {
-            add(Problem(.dataHashMismatch, "\(from): \(e)", block: bp.addr, path: v.tree.name))
-        } catch {
-            add(Problem(.dataUnreadable, "\(from): \(error)", block: bp.addr, path: v.tree.name))
+        pendingData.append(PendingData(bp: bp, from: from, tree: v.tree.name))
+        if pendingData.count >= 1024 { verifyData() }
+    }
+
+    /// Reads and hashes the data blocks met so far, on every core: each worker takes one
+    /// contiguous share of the batch (the blocks come in key order, mostly in address order).
+    /// Problems are added in batch order, so the output does not depend on timing.
+    func verifyData() {
+        let batch = pendingData
+        pendingData = []
+        guard !batch.isEmpty else { return }
+        var results = [Problem?](repeating: nil, count: batch.count)
+        let workers = min(Checker.cores, batch.count)
+        let image = self.image
+        results.withUnsafeMutableBufferPointer { out in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let share = batch.count / workers, extra = batch.count % workers
+                let lo = w * share + min(w, extra), hi = lo + share + (w < extra ? 1 : 0)
+                for i in lo..<hi { out[i] = Checker.verify(batch[i], image) }
+            }
         }
+        for p in results { if let p { add(p) } }
+    }
+
+    static func verify(_ d: PendingData, _ image: Image) -> Problem? {
+        do { _ = try image.read(d.bp) } catch let e as FormatError {
+            return Problem(.dataHashMismatch, "\(d.from): \(e)", block: d.bp.addr, path: d.tree)
+        } catch {
+            return Problem(.dataUnreadable, "\(d.from): \(error)", block: d.bp.addr, path: d.tree)
+        }
+        return nil
     }
 
     func checkGen(_ bp: BlockPointer, of tree: TreeRoot?, from: String) {
@@ -116,10 +146,18 @@ extension Checker {
                         if let p = state.add(key: k, value: v) { add(p) }
                         return true
                     }, problem: walkProblem(t))
+        verifyData()
         if let g = t.gen { treeReach[g] = reach.bits }
         // Directory checks on part of a tree would only repeat that part is missing.
         if walked.complete { checkDirectories(state) }
     }
+}
+
+/// A data block waiting to be read and hashed.
+struct PendingData {
+    var bp: BlockPointer
+    var from: String
+    var tree: String
 }
 
 /// A bitmap shared by the closures of one walk.
