@@ -33,7 +33,7 @@ extension Checker {
     func follow(_ tree: TreeRoot) -> (BlockPointer, Int) -> Bool {
         { [unowned self] bp, _ in
             guard image.arena(containing: bp.addr) != nil, bp.addr % Format.blockSize64 == 0 else {
-                add(Problem(.spaceOutside, "\(tree.name) points at \(hex(bp.addr)), outside every arena's allocatable region",
+                add(Problem(.spaceOutside, "a pointer names node \(hex(bp.addr)), outside every arena's allocatable region",
                             block: bp.addr, path: tree.name))
                 incomplete("\(tree.name) points outside the arenas at \(hex(bp.addr))")
                 return false
@@ -138,7 +138,7 @@ extension Checker {
 
     func checkFileTree(_ t: TreeRoot) {
         verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
-        checkGen(t.root, of: t, from: "the Ksnap record of \(t.name)")
+        checkGen(t.root, of: t, from: "the Ksnap record")
         let reach = BitmapBox(BlockBitmap(start: 0, count: space.bitmaps[0].count))
         let state = FileTreeState(tree: t, blockCount: reach.bits.count)
         let walked = reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, reach: reach) },
