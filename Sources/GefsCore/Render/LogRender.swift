@@ -82,7 +82,7 @@ public struct LogDump {
     }
 
     /// `  +0x18     alloc1 0x8000`, with the words in hex when `raw`.
-    static func entryLine(_ offset: Int, _ e: LogEntry, raw: Bool, note: StaticString?) -> String {
+    public static func entryLine(_ offset: Int, _ e: LogEntry, raw: Bool, note: StaticString?) -> String {
         AsciiLine.make { l in
             l.put("  +")
             l.hex(Int64(offset))
@@ -224,7 +224,7 @@ public struct LogDump {
     }
 
     /// `entryJSON(...).serialized()`, built without the intermediate JSON value (for speed).
-    static func entryJSONText(_ offset: Int, _ e: LogEntry, committed: Bool, raw: Bool, replayed: Bool = true) -> String {
+    public static func entryJSONText(_ offset: Int, _ e: LogEntry, committed: Bool, raw: Bool, replayed: Bool = true) -> String {
         AsciiLine.make { $0.entryJSON(offset, e, committed: committed, raw: raw, replayed: replayed) }
     }
 
