@@ -65,7 +65,7 @@ struct ReplayCommand: ParsableCommand {
         let plan: LogRewrite
         do { plan = try LogRewrite.plan(image: img, arenas: chosen) } catch let e as RewriteError {
             switch e {
-            case .replayErrors, .noCurrentCopy: throw fail("\(e); not rewriting (run gefs-fsck)", 1)
+            case .replayErrors, .noCurrentCopy: throw fail("\(e); not rewriting (gefs-fsck repairs it)", 1)
             default: throw fail("\(e)", 2)
             }
         }

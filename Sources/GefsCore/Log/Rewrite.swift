@@ -15,7 +15,7 @@ public enum RewriteError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .noCurrentCopy(a): return "arena \(a) has no current copy"
         case let .replayErrors(a, n):
-            return "arena \(a): replay found \(n) error\(n == 1 ? "" : "s"); its free map cannot be trusted (gefs-fsck repairs it)"
+            return "arena \(a): replay found \(n) error\(n == 1 ? "" : "s"); its free map cannot be trusted"
         case let .targetSpan(a): return "arena \(a): the target free map does not cover the allocatable region"
         case let .noSpace(a, n):
             return "arena \(a): fewer than \(n) blocks are free both now and in the committed state: no room for the new log"

@@ -115,13 +115,14 @@ public struct LogDump {
         switch r.stop {
         case .barrier: return "LogSync \(r.committedGen ?? r.stopGen)"
         case .end: return "LogEnd (no barrier >= \(r.stopGen))"
-        case .aborted: return "an unreadable entry or block"
+        case .aborted: return "the error that stopped replay"
         }
     }
 
     /// The zdb-like closing line: entries, totals, replayed and recorded `used`, the verdict.
     static func closingLine(_ a: Arena, _ r: ArenaReplay, _ problems: [Problem]) -> String {
-        var s = "arena \(a.index): \(r.committedEntries) entries to \(stopText(r))"
+        var s = "arena \(a.index): \(r.committedEntries) entries "
+        s += r.stop == .aborted ? "before replay stopped at an error" : "to \(stopText(r))"
         if r.discardedEntries > 0 { s += " (\(r.discardedEntries) discarded)" }
         s += "; allocated \(r.allocatedBytes), freed \(r.freedBytes); used \(r.used) replayed, "
         if let h = r.usedHeader, let slot = a.currentSlot {
