@@ -115,7 +115,7 @@ final class LogdumpToolTests: XCTestCase {
         Golden.assert(r.stdout, "logdump/double-alloc.txt")
         XCTAssertTrue(r.stdout.contains("""
               +0x20     alloc1 0x8000
-              error log_alloc_not_free: arena 0 block 0x8000 +0x20: alloc1 0x8000: the block is already allocated
+              error log_alloc_not_free: arena 0 block 0x8000 +0x20: alloc1 0x8000: 1 of its 1 blocks are already allocated
               +0x28     alloc1 0x10000
 
             """), r.stdout)

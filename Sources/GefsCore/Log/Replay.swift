@@ -253,8 +253,7 @@ struct Replayer {
         if e.isAlloc {
             let freeBlocks = result.free.countSet(r)
             guard freeBlocks == r.count else {
-                let what = r.count == 1 ? "the block is" : "\(r.count - freeBlocks) of its \(r.count) blocks are"
-                problem(.logAllocNotFree, "\(e): \(what) already allocated", offset: offset)
+                problem(.logAllocNotFree, "\(e): \(r.count - freeBlocks) of its \(r.count) blocks are already allocated", offset: offset)
                 return
             }
             result.free.clear(r)
@@ -263,8 +262,7 @@ struct Replayer {
         } else {
             let freeBlocks = result.free.countSet(r)
             guard freeBlocks == 0 else {
-                let what = r.count == 1 ? "the block is" : "\(freeBlocks) of its \(r.count) blocks are"
-                problem(.logFreeNotAllocated, "\(e): \(what) already free", offset: offset)
+                problem(.logFreeNotAllocated, "\(e): \(freeBlocks) of its \(r.count) blocks are already free", offset: offset)
                 return
             }
             result.free.set(r)
