@@ -89,6 +89,9 @@ final class LogdumpToolTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("free1 0x384000            uncommitted\n"))
         XCTAssertTrue(r.stdout.hasSuffix("block 0x384000 is allocated as of LogSync 13; 3 entries name it\n"))
 
+        let raw = try logdump(path, ["--block", "0x384000", "--raw"])
+        XCTAssertTrue(raw.stdout.contains("sync 12  [0x0000000000384001]\n"), raw.stdout)
+
         // Who freed the snapshots image's old log head: the compressed log's tail, in sync 17.
         let s = try logdump(try Fixtures.sample("snapshots"), ["--block", "0x8000", "--json"])
         XCTAssertEqual(s.status, 0)

@@ -264,8 +264,10 @@ extension LogDump {
         let problems = imageProblems + image.problems.filter { $0.arena == h.arena } + h.replay.problems
         out.write("block \(hex(h.block)), arena \(h.arena):\n")
         for hit in h.hits {
-            out.write("  log block " + pad(hex(hit.logBlock), 10) + pad("+" + hex(hit.offset), 9)
-                      + pad(hit.entry.description, 26) + LogDump.hitNote(hit) + "\n")
+            var line = "  log block " + pad(hex(hit.logBlock), 10) + pad("+" + hex(hit.offset), 9)
+                + pad(hit.entry.description, 26) + LogDump.hitNote(hit)
+            if raw { line += "  [" + hit.entry.words.map { w in AsciiLine.make { $0.hex16(w) } }.joined(separator: " ") + "]" }
+            out.write(line + "\n")
         }
         if let k = h.chainIndex {
             out.write("  it is block \(k + 1)/\(h.replay.blocksRead) of the log chain\n")
