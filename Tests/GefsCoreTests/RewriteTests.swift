@@ -126,6 +126,25 @@ final class RewriteTests: XCTestCase {
         XCTAssertNoThrow(try LogRewrite.plan(image: t, arenas: [0, 1]), "rewriting that arena too works")
     }
 
+    /// A kept arena whose log ends without a barrier at or above qgen (a warning) gets the new
+    /// barrier where its LogEnd was, and then replays to it without the warning.
+    func testBarrierAtTheLogEnd() throws {
+        let lab = LogLab(narena: 2)
+        lab.writeChain([(lab.blk(0), lab.start() + [.sync(1), .alloc(lab.blk(1))])])
+        lab.writeChain([(lab.blk(0, arena: 1), lab.start(arena: 1) + [.sync(2)])])
+        let image = try lab.commit(qgen: 2)
+        let before = Replay.arena(image, 0)
+        XCTAssertEqual(codes(before.problems), ["log_no_barrier"])
+        let plan = try LogRewrite.plan(image: image, arenas: [1])
+        try plan.commit(to: lab.device)
+        XCTAssertEqual(plan.verify(lab.device), [])
+        let after = Replay.arena(try Image(device: lab.device), 0)
+        XCTAssertEqual(after.problems, [])
+        XCTAssertEqual(after.committedGen, 3)
+        XCTAssertEqual(after.free, before.free)
+        XCTAssertEqual(after.resume?.offset, before.resume!.offset + 8)
+    }
+
     /// An arena whose replay has errors is refused, rewritten or not, unless the caller gives
     /// its own target free map (gefs-fsck's, from reachability).
     func testArenaWithErrorsNeedsATarget() throws {
