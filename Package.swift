@@ -49,3 +49,6 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// scripts/bench.sh's input generator: a one-arena image with a long allocation log. Not a product.
+package.targets.append(.executableTarget(name: "gefs-bench-log", dependencies: ["GefsCore"]))

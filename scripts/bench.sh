@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# The benchmark suite: builds the tools in release mode, makes its own inputs, and prints in one
+# run what issue 7 asks for, as text and as JSON:
+#
+#   - gefs-fsck -n on a populated image of BENCH_GIB GiB of files (many small, some large,
+#     written with mkgefs -d): wall time and peak memory, next to the time `xxhsum -H3` takes
+#     to hash the same number of reachable bytes (the hash floor) and the time to read the
+#     image once (`dd`, the read floor), as ratios;
+#   - the same files formatted with `mkfs.btrfs --rootdir` and checked with
+#     `btrfs check --check-data-csum`, as a ratio against gefs-fsck;
+#   - mkgefs -d populate throughput;
+#   - on a one-arena image whose log holds BENCH_ENTRIES entries: gefs-replay entries per
+#     second, gefs-logdump lines per second (text) and entries per second (--json).
+#
+# Every timing is the best of BENCH_RUNS runs after a warm-up run, so the main figures are
+# warm-cache (the inputs sit in the page cache). When /proc/sys/vm/drop_caches is writable
+# (root) and BENCH_COLD is not 0, one cold-cache run of fsck, xxhsum, dd and btrfs check
+# follows, each after dropping the caches.
+#
+#   scripts/bench.sh                   the full run: 4 GiB of files, 10 million log entries
+#   BENCH_QUICK=1 scripts/bench.sh     a quick run (0.5 GiB, 1 million entries)
+#
+# Knobs (environment): BENCH_GIB, BENCH_ENTRIES, BENCH_RUNS (default 3), BENCH_COLD (auto),
+# BENCH_TMPDIR (where inputs go; default $TMPDIR or /tmp; needs about 3.5 x BENCH_GIB free),
+# BENCH_JSON (results file; default $BENCH_TMPDIR/gefs-bench.json), SCRATCH_PATH (passed to
+# swift build as --scratch-path). Missing tools (time, xxhsum, btrfs-progs) are installed
+# with apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+if [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ]; then
+    gib=${BENCH_GIB:-0.5}; entries=${BENCH_ENTRIES:-1000000}
+else
+    gib=${BENCH_GIB:-4}; entries=${BENCH_ENTRIES:-10000000}
+fi
+runs=${BENCH_RUNS:-3}
+tmp=${BENCH_TMPDIR:-${TMPDIR:-/tmp}}
+out=${BENCH_JSON:-$tmp/gefs-bench.json}
+
+say() { printf '%s\n' "$*" >&2; }
+
+# --- What the benchmark needs -----------------------------------------------------------
+missing=()
+[ -x /usr/bin/time ] || missing+=(time)
+command -v xxhsum >/dev/null || missing+=(xxhash)
+command -v mkfs.btrfs >/dev/null && command -v btrfs >/dev/null || missing+=(btrfs-progs)
+command -v python3 >/dev/null || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+    say "bench: installing ${missing[*]}"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+PATH=$PATH:/usr/sbin:/sbin
+bash scripts/setup.sh
+
+build=(swift build -c release ${SCRATCH_PATH:+--scratch-path "$SCRATCH_PATH"})
+say "bench: building (release)"
+for p in mkgefs gefs-fsck gefs-replay gefs-logdump gefs-bench-log; do "${build[@]}" --product "$p" >/dev/null; done
+bin=$("${build[@]}" --show-bin-path)
+
+need=$(awk -v g="$gib" 'BEGIN { printf "%d", g * 3.5 * 1048576 + 2097152 }')
+have=$(df -Pk "$tmp" | awk 'NR == 2 { print $4 }')
+if [ "$have" -lt "$need" ]; then
+    say "bench: $tmp has $((have >> 20)) GiB free, the inputs need $((need >> 20)) GiB (set BENCH_TMPDIR or BENCH_GIB)"
+    exit 1
+fi
+work=$(mktemp -d "$tmp/gefs-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# --- Timing -----------------------------------------------------------------------------
+now() { date +%s.%N; }
+# best CMD...: runs CMD once to warm the caches, then BENCH_RUNS times; prints the shortest
+# wall time in seconds. Output goes to $work/out, the last run's /usr/bin/time -v report to
+# $work/rusage.
+best() {
+    "$@" >"$work/out" 2>/dev/null || true
+    local b="" t0 t1
+    for _ in $(seq 1 "$runs"); do
+        t0=$(now)
+        /usr/bin/time -v -o "$work/rusage" "$@" >"$work/out" 2>/dev/null || true
+        t1=$(now)
+        b=$(awk -v a="$t0" -v z="$t1" -v b="$b" 'BEGIN { d = z - a; if (b == "" || d < b) b = d; printf "%.4f", b }')
+    done
+    echo "$b"
+}
+# Peak resident memory of the last `best` run, in KiB.
+peak() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/rusage"; }
+
+cold=no
+if [ "${BENCH_COLD:-auto}" != 0 ] && { sync; echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then cold=yes; fi
+# once_cold CMD...: one run after dropping the page cache; prints its wall time.
+once_cold() {
+    sync; echo 3 >/proc/sys/vm/drop_caches
+    local t0 t1
+    t0=$(now); "$@" >/dev/null 2>&1 || true; t1=$(now)
+    awk -v a="$t0" -v z="$t1" 'BEGIN { printf "%.4f", z - a }'
+}
+
+# --- Inputs: the file set ---------------------------------------------------------------
+say "bench: writing $gib GiB of files"
+src="$work/src"
+python3 - "$src" "$gib" <<'EOF'
+# A sixth of the bytes in small files (1 byte to 68 KiB, 50 to a directory, 10 directories to a
+# parent), the rest in 64 MiB files. Contents are slices of a random pool, so no block is all
+# zero (a hole) and blocks rarely repeat.
+import os, random, sys
+root, total = sys.argv[1], int(float(sys.argv[2]) * (1 << 30))
+rng = random.Random(7)
+pool = os.urandom(64 << 20)
+def content(n):
+    out = bytearray()
+    while len(out) < n:
+        k = min(n - len(out), len(pool))
+        o = rng.randrange(0, len(pool) - k + 1)
+        out += pool[o:o + k]
+    return out
+made = i = 0
+while made < total // 6:
+    d = os.path.join(root, "small", "d%03d" % (i // 500), "e%02d" % (i // 50 % 10))
+    os.makedirs(d, exist_ok=True)
+    n = rng.choice([1, 100, 1000, 4000, 9000, 16384, 20000, 40000, 70000])
+    with open(os.path.join(d, "f%d" % i), "wb") as f: f.write(content(n))
+    made += n; i += 1
+os.makedirs(os.path.join(root, "big"), exist_ok=True)
+j = 0
+while made < total:
+    n = min(64 << 20, total - made)
+    with open(os.path.join(root, "big", "f%d" % j), "wb") as f: f.write(content(n))
+    made += n; j += 1
+EOF
+files=$(find "$src" -type f | wc -l)
+dirs=$(find "$src" -type d | wc -l)
+src_bytes=$(du -sb --apparent-size "$src" | cut -f1)
+# Room for the files' blocks, the trees and a little free space.
+img_mib=$(awk -v b="$src_bytes" -v f="$files" 'BEGIN { printf "%d", (b + f * 16384) * 1.08 / 1048576 + 64 }')
+
+# --- mkgefs -d --------------------------------------------------------------------------
+say "bench: mkgefs -d"
+img="$work/gefs.img"
+t_mkgefs=$(best "$bin/mkgefs" -f -s "${img_mib}M" -d "$src" "$img")
+data_blocks=$(sed -n 's/^populated .* \([0-9]*\) data blocks.*/\1/p' "$work/out")
+img_bytes=$(stat -c %s "$img")
+
+# --- gefs-fsck -n, the hash floor, the read floor ------------------------------------------
+say "bench: gefs-fsck -n"
+t_fsck=$(best "$bin/gefs-fsck" -n --json "$img")
+mem_fsck=$(peak)
+read -r fsck_exit reachable total_blocks <<<"$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["summary"]
+print(r["exit"], sum(s["reachable"][k] for k in ("log", "pivot", "leaf", "data", "dlist")), s["blocks"])' "$work/out")"
+if [ "$fsck_exit" != 0 ]; then say "bench: gefs-fsck -n exited $fsck_exit on the benchmark image"; exit 1; fi
+reach_bytes=$((reachable * 16384))
+image_blocks=$((img_bytes / 16384))
+say "bench: xxhsum -H3, dd"
+t_xxh_img=$(best xxhsum -H3 "$img")
+t_read_img=$(best dd if="$img" of=/dev/null bs=1M)
+# The hash floor: xxhsum's time over the whole image, scaled to the reachable bytes (the
+# image is mostly reachable; hashing costs the same per byte wherever the bytes are).
+t_xxh=$(awk -v t="$t_xxh_img" -v r="$reach_bytes" -v s="$img_bytes" 'BEGIN { printf "%.4f", t * r / s }')
+
+# --- btrfs ------------------------------------------------------------------------------
+say "bench: mkfs.btrfs --rootdir, btrfs check --check-data-csum"
+bimg="$work/btrfs.img"
+t0=$(now)
+rm -f "$bimg"; truncate -s "$(( img_mib * 3 / 2 ))M" "$bimg"
+mkfs.btrfs -q -f --rootdir "$src" "$bimg" >/dev/null 2>&1
+t1=$(now)
+t_mkbtrfs=$(awk -v a="$t0" -v z="$t1" 'BEGIN { printf "%.4f", z - a }')
+t_btrfs=$(best btrfs check --check-data-csum "$bimg")
+mem_btrfs=$(peak)
+btrfs check --check-data-csum "$bimg" >/dev/null 2>&1 || { say "bench: btrfs check fails on the btrfs image"; exit 1; }
+
+# --- Cold cache -------------------------------------------------------------------------
+c_fsck=""; c_xxh=""; c_read=""; c_btrfs=""
+if [ "$cold" = yes ]; then
+    say "bench: cold-cache runs"
+    c_fsck=$(once_cold "$bin/gefs-fsck" -n "$img")
+    c_xxh=$(once_cold xxhsum -H3 "$img")
+    c_read=$(once_cold dd if="$img" of=/dev/null bs=1M)
+    c_btrfs=$(once_cold btrfs check --check-data-csum "$bimg")
+fi
+rm -rf "$src" "$bimg"
+
+# --- The log: replay and logdump ------------------------------------------------------------
+say "bench: a log of $entries entries"
+limg="$work/log.img"
+"$bin/gefs-bench-log" "$entries" "$limg" >/dev/null
+read -r log_entries log_blocks <<<"$("$bin/gefs-logdump" --stats --json "$limg" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)["arenas"][0]
+print(a["committed_entries"], a["chain_blocks"])')"
+t_replay=$(best "$bin/gefs-replay" "$limg")
+mem_replay=$(peak)
+t_logdump=$(best "$bin/gefs-logdump" "$limg")
+log_lines=$(wc -l <"$work/out")
+t_logjson=$(best "$bin/gefs-logdump" --json "$limg")
+
+# --- Report -----------------------------------------------------------------------------
+python3 - "$out" <<EOF
+import json, sys
+B = 16384
+r = {
+  "machine": {"cpus": $(nproc), "cpu": "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)",
+              "memory_gib": round($(awk '/MemTotal/ { print $2 }' /proc/meminfo) / 1048576, 1)},
+  "cache": {"warm": True, "cold_runs": "$cold" == "yes", "runs": $runs},
+  "commit": "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)",
+  "files": {"count": $files, "directories": $dirs, "bytes": $src_bytes},
+  "mkgefs": {"seconds": $t_mkgefs, "image_bytes": $img_bytes, "data_blocks": ${data_blocks:-0},
+             "mib_per_s": $src_bytes / $t_mkgefs / 1048576},
+  "fsck": {"seconds": $t_fsck, "peak_kib": $mem_fsck, "image_blocks": $image_blocks,
+           "reachable_blocks": $reachable, "reachable_bytes": $reach_bytes,
+           "memory_target_kib": 65536 + $image_blocks * 2 / 8 / 1024},
+  "xxhsum": {"image_seconds": $t_xxh_img, "reachable_seconds": $t_xxh},
+  "read": {"image_seconds": $t_read_img},
+  "btrfs": {"mkfs_seconds": $t_mkbtrfs, "check_seconds": $t_btrfs, "check_peak_kib": $mem_btrfs},
+  "log": {"entries": $log_entries, "blocks": $log_blocks, "replay_seconds": $t_replay, "replay_peak_kib": $mem_replay,
+          "logdump_seconds": $t_logdump, "logdump_lines": $log_lines, "logdump_json_seconds": $t_logjson},
+}
+if r["cache"]["cold_runs"]:
+    r["cold"] = {"fsck_seconds": float("$c_fsck"), "xxhsum_seconds": float("$c_xxh"),
+                 "read_seconds": float("$c_read"), "btrfs_check_seconds": float("$c_btrfs")}
+f, x, b, L = r["fsck"], r["xxhsum"], r["btrfs"], r["log"]
+r["ratios"] = {"fsck_over_hash_floor": f["seconds"] / x["reachable_seconds"],
+               "fsck_over_read": f["seconds"] / r["read"]["image_seconds"],
+               "btrfs_check_over_fsck": b["check_seconds"] / f["seconds"]}
+r["rates"] = {"replay_entries_per_s": L["entries"] / L["replay_seconds"],
+              "logdump_lines_per_s": L["logdump_lines"] / L["logdump_seconds"],
+              "logdump_json_entries_per_s": L["entries"] / L["logdump_json_seconds"],
+              "mkgefs_mib_per_s": r["mkgefs"]["mib_per_s"],
+              "fsck_reachable_mib_per_s": f["reachable_bytes"] / f["seconds"] / 1048576}
+r["targets"] = {"fsck_within_1_5x_hash_floor": r["ratios"]["fsck_over_hash_floor"] <= 1.5,
+                "fsck_faster_than_btrfs_check": b["check_seconds"] > f["seconds"],
+                "replay_20m_entries_per_s": r["rates"]["replay_entries_per_s"] >= 20e6,
+                "fsck_memory_under_64mib_plus_2_bits_per_block": f["peak_kib"] <= f["memory_target_kib"]}
+json.dump(r, open(sys.argv[1], "w"), indent=2, sort_keys=True)
+
+def mib(n): return "%.0f MiB" % (n / 1048576)
+ok = lambda t: "met" if t else "MISSED"
+print("gefs-tools benchmark (%s; %d CPUs; best of %d warm-cache runs)" % (r["machine"]["cpu"], r["machine"]["cpus"], $runs))
+print("files: %d in %d directories, %s" % ($files, $dirs, mib($src_bytes)))
+print("gefs image: %s, %d blocks, %d reachable (%s)" % (mib($img_bytes), $image_blocks, $reachable, mib($reach_bytes)))
+print()
+print("mkgefs -d populate         %8.3f s   %7.0f MiB/s" % ($t_mkgefs, r["mkgefs"]["mib_per_s"]))
+print("gefs-fsck -n               %8.3f s   %7.0f MiB/s of reachable blocks, peak memory %.1f MiB (target %.1f MiB)"
+      % (f["seconds"], r["rates"]["fsck_reachable_mib_per_s"], f["peak_kib"] / 1024, f["memory_target_kib"] / 1024))
+print("xxhsum -H3 (hash floor)    %8.3f s   (%.3f s for the whole image)  fsck / floor %.2f  [target <= 1.5: %s]"
+      % (x["reachable_seconds"], x["image_seconds"], r["ratios"]["fsck_over_hash_floor"], ok(r["targets"]["fsck_within_1_5x_hash_floor"])))
+print("dd, the image once (read)  %8.3f s   fsck / read %.2f" % (r["read"]["image_seconds"], r["ratios"]["fsck_over_read"]))
+print("btrfs check --check-data-csum %5.3f s   peak memory %.1f MiB; btrfs / fsck %.2f  [target > 1: %s]"
+      % (b["check_seconds"], b["check_peak_kib"] / 1024, r["ratios"]["btrfs_check_over_fsck"], ok(r["targets"]["fsck_faster_than_btrfs_check"])))
+print("mkfs.btrfs --rootdir       %8.3f s   (once)" % b["mkfs_seconds"])
+print("gefs-replay                %8.3f s   %7.1f M entries/s (%d entries, %d log blocks)  [target >= 20: %s]"
+      % (L["replay_seconds"], r["rates"]["replay_entries_per_s"] / 1e6, L["entries"], L["blocks"], ok(r["targets"]["replay_20m_entries_per_s"])))
+print("gefs-logdump               %8.3f s   %7.1f M lines/s (%d lines)" % (L["logdump_seconds"], r["rates"]["logdump_lines_per_s"] / 1e6, L["logdump_lines"]))
+print("gefs-logdump --json        %8.3f s   %7.1f M entries/s" % (L["logdump_json_seconds"], r["rates"]["logdump_json_entries_per_s"] / 1e6))
+print("memory target (64 MiB + 2 bits per block): %s" % ok(r["targets"]["fsck_memory_under_64mib_plus_2_bits_per_block"]))
+if "cold" in r:
+    c = r["cold"]
+    print("cold cache (one run each after dropping caches): gefs-fsck %.3f s, xxhsum %.3f s, dd %.3f s, btrfs check %.3f s"
+          % (c["fsck_seconds"], c["xxhsum_seconds"], c["read_seconds"], c["btrfs_check_seconds"]))
+else:
+    print("cold cache: not measured (cannot write /proc/sys/vm/drop_caches, or BENCH_COLD=0)")
+print()
+print("results: " + sys.argv[1])
+EOF
