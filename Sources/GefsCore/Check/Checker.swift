@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The five passes of gefs-fsck, in order.
 public enum CheckPass: Int, CaseIterable, Sendable, CustomStringConvertible {
     case superblocks = 1, logs, trees, directories, space
@@ -52,14 +48,14 @@ public final class Checker {
     var reported: Set<String> = []
     var blocksDone = 0, blocksTotal = 0
     var pass: CheckPass = .superblocks
-    var pendingData: [PendingData] = []
-    /// Workers for hashing data blocks.
-    static let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    /// Reads and hashes data blocks while the walk goes on.
+    let data: DataVerifier
 
     public init(image: Image) {
         self.image = image
         reader = TreeReader(image)
         space = SpaceClassification(image: image)
+        data = DataVerifier(image: image)
     }
 
     /// Runs every pass.
@@ -117,8 +113,8 @@ public final class Checker {
 
     /// Marks a reachable block; returns whether it was new for its kind.
     @discardableResult
-    func mark(_ addr: Int64, _ kind: BlockKind, from: String) -> Bool {
-        let (new, p) = space.mark(addr, kind, image: image, from: from)
+    func mark(_ addr: Int64, _ kind: BlockKind, from: @autoclosure () -> String) -> Bool {
+        let (new, p) = space.mark(addr, kind, image: image, from: from())
         if let p { add(p) }
         return new
     }

@@ -7,8 +7,12 @@ final class FileTreeState {
     var byKey: [[UInt8]: Int] = [:]
     /// Kup(qid) → its value (the directory's Kent key).
     var ups: [(qid: UInt64, value: [UInt8])] = []
-    /// Highest Kdat offset of each qid.
+    /// Highest Kdat offset of each qid, as of the last `flushData`.
     var dataMax: [UInt64: UInt64] = [:]
+    /// The qid of the last Kdat record and its highest offset so far, not yet in `dataMax`:
+    /// records come in key order, so one qid's blocks come together and the dictionary is
+    /// touched once per file rather than once per block.
+    var lastData: (qid: UInt64, max: UInt64)?
     /// Data blocks named by a logical Kdat value of this tree.
     var named: BlockBitmap
 
@@ -32,7 +36,10 @@ final class FileTreeState {
             guard value.count == Format.pointerSize else {
                 return problem(.treeValueMalformed, "\(k): value of \(value.count) bytes, not a block pointer")
             }
-            dataMax[q] = max(dataMax[q] ?? 0, off)
+            if lastData?.qid == q { lastData!.max = max(lastData!.max, off) } else {
+                flushData()
+                lastData = (q, max(dataMax[q] ?? 0, off))
+            }
             guard off % UInt64(Format.blockSize) == 0 else {
                 return problem(.treeKdatUnaligned, "\(k): offset is not a multiple of \(Format.blockSize)")
             }
@@ -60,6 +67,12 @@ final class FileTreeState {
         return nil
     }
 
+    /// Moves the last Kdat record's qid into `dataMax`; call before reading it.
+    func flushData() {
+        if let l = lastData { dataMax[l.qid] = l.max }
+        lastData = nil
+    }
+
     /// The path of entry `i`, from its parents' names (`?` where the chain breaks).
     func path(_ i: Int, dirs: [UInt64: Int]) -> String {
         var parts: [String] = []
@@ -78,10 +91,12 @@ final class FileTreeState {
 /// Pass 4: directories (found one tree at a time during pass 3), snapshots and labels.
 extension Checker {
     func checkDirectories(_ s: FileTreeState) {
-        func report(_ code: ProblemCode, _ msg: String, _ path: String? = nil) {
-            add(Problem(code, msg, path: path.map { "\(s.tree.name) \($0)" } ?? s.tree.name), pass: .directories)
+        // Paths are only spelled out for a problem: building one per entry is most of the pass.
+        func report(_ code: ProblemCode, _ msg: String, _ path: @autoclosure () -> String? = nil) {
+            add(Problem(code, msg, path: path().map { "\(s.tree.name) \($0)" } ?? s.tree.name), pass: .directories)
         }
         let nextqid = image.superblock.nextqid
+        s.flushData()
         // Directories by qid: the entry their Kup names, when that entry is a directory of that qid.
         var dirs: [UInt64: Int] = [:]
         for (q, v) in s.ups {
@@ -93,19 +108,19 @@ extension Checker {
         for (i, e) in s.entries.enumerated() {
             let x = e.dir
             let isRoot = i == root
-            let path = s.path(i, dirs: dirs)
+            func path() -> String { s.path(i, dirs: dirs) }
             if isRoot, !x.isDirectory { report(.dirRootMissing, "the root entry is not a directory (mode \(hex(x.mode)))", "/") }
-            if !isRoot, let why = nameError(e) { report(.dirNameInvalid, why, path) }
-            if x.qidPath >= nextqid { report(.dirQidRange, "qid \(x.qidPath) is not below nextqid \(nextqid)", path) }
-            if x.flag != 0 { report(.dirEntryInvalid, "Xdir flag is \(hex(x.flag)), not 0", path) }
-            if UInt32(x.qidType) != x.mode >> 24 { report(.dirEntryInvalid, "qid type \(hex(x.qidType)) differs from mode \(hex(x.mode)) >> 24", path) }
-            if x.isDirectory, x.length != 0 { report(.dirEntryInvalid, "directory has length \(x.length)", path) }
-            if x.isDirectory, s.dataMax[x.qidPath] != nil { report(.dirEntryInvalid, "directory has Kdat data blocks", path) }
+            if !isRoot, let why = nameError(e) { report(.dirNameInvalid, why, path()) }
+            if x.qidPath >= nextqid { report(.dirQidRange, "qid \(x.qidPath) is not below nextqid \(nextqid)", path()) }
+            if x.flag != 0 { report(.dirEntryInvalid, "Xdir flag is \(hex(x.flag)), not 0", path()) }
+            if UInt32(x.qidType) != x.mode >> 24 { report(.dirEntryInvalid, "qid type \(hex(x.qidType)) differs from mode \(hex(x.mode)) >> 24", path()) }
+            if x.isDirectory, x.length != 0 { report(.dirEntryInvalid, "directory has length \(x.length)", path()) }
+            if x.isDirectory, s.dataMax[x.qidPath] != nil { report(.dirEntryInvalid, "directory has Kdat data blocks", path()) }
             if !isRoot, dirs[e.parent] == nil {
-                report(.dirParentMissing, "parent qid \(e.parent == UInt64.max ? "-1" : String(e.parent)) is not a directory with a Kup", path)
+                report(.dirParentMissing, "parent qid \(e.parent == UInt64.max ? "-1" : String(e.parent)) is not a directory with a Kup", path())
             }
             if x.isDirectory, dirs[x.qidPath] != i {
-                report(.dirKupMissing, "directory qid \(x.qidPath) has no Kup naming it", path)
+                report(.dirKupMissing, "directory qid \(x.qidPath) has no Kup naming it", path())
             }
             if x.isDirectory { qidsSeen.dirs.insert(x.qidPath) } else { qidsSeen.files.insert(x.qidPath) }
         }

@@ -1,6 +1,3 @@
-#if canImport(Dispatch)
-import Dispatch
-#endif
 
 /// Pass 3: the snapshot tree, every tree a Ksnap record names, their data blocks, and the
 /// deadlist chains (FORMAT.md §9). Directory problems of each file tree are found here too, one
@@ -84,55 +81,25 @@ extension Checker {
         }
     }
 
-    /// A data block named by a Kdat value: its gen, its place, and (once) its hash.
+    /// A data block named by a Kdat value: its gen, its place, and (once) its hash. Runs once
+    /// per data block: messages are only formatted when there is a problem.
     func checkData(_ value: [UInt8], key: [UInt8], _ v: NodeVisit, _ reach: BitmapBox) {
         guard value.count == Format.pointerSize else { return }  // reported by the logical checks
-        var r = ByteReader(value, structure: "Kdat value")
-        guard let bp = try? BlockPointer.decode(&r), !bp.isNull else { return }
-        let from = KeyRange.show(key)
-        checkGen(bp, of: v.tree, from: from)
+        let bp = BlockPointer(addr: value.s64(at: 0), hash: value.u64(at: 8), gen: value.s64(at: 16))
+        guard !bp.isNull else { return }
+        checkGen(bp, of: v.tree, from: KeyRange.show(key))
         reach.bits.insert(bp.addr)
-        guard mark(bp.addr, .data, from: "\(v.tree.name) \(from)") else { return }
+        guard mark(bp.addr, .data, from: "\(v.tree.name) \(KeyRange.show(key))") else { return }
         tick()
-        pendingData.append(PendingData(bp: bp, from: from, tree: v.tree.name))
-        if pendingData.count >= 1024 { verifyData() }
+        data.add(PendingData(bp: bp, key: key), tree: v.tree.name)
     }
 
-    /// Reads and hashes the data blocks met so far, on every core: each worker takes one
-    /// contiguous share of the batch (the blocks come in key order, mostly in address order).
-    /// Problems are added in batch order, so the output does not depend on timing.
-    func verifyData() {
-        let batch = pendingData
-        pendingData = []
-        guard !batch.isEmpty else { return }
-        var results = [Problem?](repeating: nil, count: batch.count)
-        let workers = min(Checker.cores, batch.count)
-        let image = self.image
-        results.withUnsafeMutableBufferPointer { out in
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let share = batch.count / workers, extra = batch.count % workers
-                let lo = w * share + min(w, extra), hi = lo + share + (w < extra ? 1 : 0)
-                for i in lo..<hi { out[i] = Checker.verify(batch[i], image) }
-            }
-        }
-        for p in results { if let p { add(p) } }
-    }
-
-    static func verify(_ d: PendingData, _ image: Image) -> Problem? {
-        do { _ = try image.read(d.bp) } catch let e as FormatError {
-            return Problem(.dataHashMismatch, "\(d.from): \(e)", block: d.bp.addr, path: d.tree)
-        } catch {
-            return Problem(.dataUnreadable, "\(d.from): \(error)", block: d.bp.addr, path: d.tree)
-        }
-        return nil
-    }
-
-    func checkGen(_ bp: BlockPointer, of tree: TreeRoot?, from: String) {
+    func checkGen(_ bp: BlockPointer, of tree: TreeRoot?, from: @autoclosure () -> String) {
         let nextgen = image.superblock.nextgen
         if let g = tree?.gen, bp.gen > g {
-            add(Problem(.treeBlockGen, "\(from) names \(hex(bp.addr)) with gen \(bp.gen), above the tree's gen \(g)", block: bp.addr, path: tree?.name))
+            add(Problem(.treeBlockGen, "\(from()) names \(hex(bp.addr)) with gen \(bp.gen), above the tree's gen \(g)", block: bp.addr, path: tree?.name))
         } else if bp.gen >= 0, UInt64(bp.gen) >= nextgen {
-            add(Problem(.treeBlockGen, "\(from) names \(hex(bp.addr)) with gen \(bp.gen), not below nextgen \(nextgen)", block: bp.addr, path: tree?.name))
+            add(Problem(.treeBlockGen, "\(from()) names \(hex(bp.addr)) with gen \(bp.gen), not below nextgen \(nextgen)", block: bp.addr, path: tree?.name))
         }
     }
 
@@ -146,18 +113,11 @@ extension Checker {
                         if let p = state.add(key: k, value: v) { add(p) }
                         return true
                     }, problem: walkProblem(t))
-        verifyData()
+        data.finish().forEach { add($0) }
         if let g = t.gen { treeReach[g] = reach.bits }
         // Directory checks on part of a tree would only repeat that part is missing.
         if walked.complete { checkDirectories(state) }
     }
-}
-
-/// A data block waiting to be read and hashed.
-struct PendingData {
-    var bp: BlockPointer
-    var from: String
-    var tree: String
 }
 
 /// A bitmap shared by the closures of one walk.

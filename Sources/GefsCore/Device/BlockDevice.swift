@@ -21,6 +21,9 @@ public protocol BlockDevice: AnyObject {
     var size: Int64 { get }
     /// Reads one block; a block past the end reads as an error.
     func read(at addr: Int64) throws -> [UInt8]
+    /// Reads the whole blocks from `addr` into `buffer` (a multiple of B bytes) at once, with
+    /// no allocation: the fast path of bulk readers. Any block past the end is an error.
+    func read(at addr: Int64, into buffer: UnsafeMutableRawBufferPointer) throws
     /// Writes one block.
     func write(_ block: [UInt8], at addr: Int64) throws
     /// Makes the writes so far durable before any later write (a barrier between sync passes).
@@ -30,6 +33,15 @@ public protocol BlockDevice: AnyObject {
 extension BlockDevice {
     /// Number of whole blocks (`N` of §5).
     public var blockCount: Int64 { size / Format.blockSize64 }
+
+    /// One block at a time through `read(at:)`; devices with positional reads do better.
+    public func read(at addr: Int64, into buffer: UnsafeMutableRawBufferPointer) throws {
+        precondition(buffer.count % Format.blockSize == 0)
+        for o in stride(from: 0, to: buffer.count, by: Format.blockSize) {
+            let b = try read(at: addr + Int64(o))
+            b.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[o..<o + Format.blockSize]).copyMemory(from: $0) }
+        }
+    }
 
     func checkBlock(_ addr: Int64) throws {
         guard addr >= 0, addr % Format.blockSize64 == 0 else {
@@ -78,6 +90,24 @@ public final class FileDevice: BlockDevice {
             throw DeviceError(path: name, message: "short read at \(hex(addr)): \(n) of \(Format.blockSize) bytes")
         }
         return block
+    }
+
+    /// One positional read for the whole run of blocks.
+    public func read(at addr: Int64, into buffer: UnsafeMutableRawBufferPointer) throws {
+        precondition(buffer.count % Format.blockSize == 0)
+        guard !buffer.isEmpty else { return }
+        try checkBlock(addr)
+        try checkBlock(addr + Int64(buffer.count - Format.blockSize))
+        var done = 0
+        while done < buffer.count {
+            let n = try io("read", addr + Int64(done)) {
+                try fd.read(fromAbsoluteOffset: addr + Int64(done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            }
+            guard n > 0 else {
+                throw DeviceError(path: name, message: "short read at \(hex(addr)): \(done) of \(buffer.count) bytes")
+            }
+            done += n
+        }
     }
 
     public func write(_ block: [UInt8], at addr: Int64) throws {

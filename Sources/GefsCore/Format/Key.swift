@@ -43,11 +43,16 @@ public enum Key: Equatable, Hashable, Sendable, CustomStringConvertible {
         return w.bytes
     }
 
+    /// What decoding errors call each kind's key (`"\(kind) key"`), spelled once.
+    static let structures = ["Kdat key", "Kent key", "Kup key", "Klabel key", "Ksnap key", "Kdlist key"]
+
     /// Decodes a key, checking its length for its kind.
     public static func decode(_ k: [UInt8]) throws -> Key {
         guard let first = k.first else { throw FormatError.invalid("key", "empty key") }
         guard let kind = KeyKind(rawValue: first) else { throw FormatError.invalid("key", "unknown key kind \(first)") }
-        var r = ByteReader(k, from: 1, structure: "\(kind) key")
+        // Kdat keys are most keys of a file tree: decoded without a reader.
+        if kind == .dat, k.count == 17 { return .dat(qid: k.u64(at: 1), offset: k.u64(at: 9)) }
+        var r = ByteReader(k, from: 1, structure: Key.structures[Int(first)])
         let key: Key
         switch kind {
         case .dat: key = .dat(qid: try r.u64(), offset: try r.u64())

@@ -3,7 +3,7 @@ import CXXHash
 /// XXH3-64 with the default secret and seed 0, through libxxhash (FORMAT.md §2).
 public enum XXH3 {
     @inlinable public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        UInt64(XXH3_64bits(bytes.baseAddress, bytes.count))
+        UInt64(gefs_xxh3_64(bytes.baseAddress, bytes.count))
     }
 
     /// Hash of `bytes[range]`.

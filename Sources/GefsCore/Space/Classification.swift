@@ -53,18 +53,20 @@ public struct SpaceClassification: Sendable {
     /// Records that `addr` is reached as `kind` (from `from`, for messages). Returns whether it
     /// was new for that kind, and the problem it makes: a pointer outside every allocatable
     /// region, or a cross-link.
-    public mutating func mark(_ addr: Int64, _ kind: BlockKind, image: Image, from: String) -> (new: Bool, problem: Problem?) {
+    /// Runs once per reachable block: `from` is only formatted for a problem, and nothing is
+    /// allocated otherwise.
+    public mutating func mark(_ addr: Int64, _ kind: BlockKind, image: Image, from: @autoclosure () -> String) -> (new: Bool, problem: Problem?) {
         guard let arena = image.arena(containing: addr), addr % Format.blockSize64 == 0,
               let i = bitmaps[kind.rawValue].indices(addr, Format.blockSize64)?.lowerBound else {
-            return (false, Problem(.spaceOutside, "\(from) names \(hex(addr)) as a \(kind), outside every arena's allocatable region",
+            return (false, Problem(.spaceOutside, "\(from()) names \(hex(addr)) as a \(kind), outside every arena's allocatable region",
                                    block: addr))
         }
         guard !bitmaps[kind.rawValue][i] else { return (false, nil) }
         var problem: Problem?
-        let others = BlockKind.allCases.filter { $0 != kind && bitmaps[$0.rawValue][i] }
-        if let clash = others.first(where: { SpaceClassification.clash(kind, $0) }) {
-            problem = Problem(.spaceCrossLink, "block \(hex(addr)) is reached as a \(clash) and, from \(from), as a \(kind)",
+        for other in BlockKind.allCases where other != kind && bitmaps[other.rawValue][i] && SpaceClassification.clash(kind, other) {
+            problem = Problem(.spaceCrossLink, "block \(hex(addr)) is reached as a \(other) and, from \(from()), as a \(kind)",
                               arena: arena, block: addr)
+            break
         }
         bitmaps[kind.rawValue][i] = true
         return (true, problem)
