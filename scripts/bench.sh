@@ -9,6 +9,8 @@
 #   - the same files formatted with `mkfs.btrfs --rootdir` and checked with
 #     `btrfs check --check-data-csum`, as a ratio against gefs-fsck;
 #   - mkgefs -d populate throughput;
+#   - gefs-fsck -n's peak memory on a fresh, sparse image of BENCH_BIG_TIB TiB (default 4), for
+#     the memory target's bits per block;
 #   - on a one-arena image whose log holds BENCH_ENTRIES entries: gefs-replay entries per
 #     second, gefs-logdump lines per second (text) and entries per second (--json).
 #
@@ -20,7 +22,8 @@
 #   scripts/bench.sh                   the full run: 4 GiB of files, 10 million log entries
 #   BENCH_QUICK=1 scripts/bench.sh     a quick run (0.5 GiB, 1 million entries)
 #
-# Knobs (environment): BENCH_GIB, BENCH_ENTRIES, BENCH_RUNS (default 3), BENCH_COLD (auto),
+# Knobs (environment): BENCH_GIB, BENCH_ENTRIES, BENCH_RUNS (default 5), BENCH_COLD (auto),
+# BENCH_BIG_TIB (default 4),
 # BENCH_TMPDIR (where inputs go; default $TMPDIR or /tmp; needs about 3.5 x BENCH_GIB free),
 # BENCH_JSON (results file; default $BENCH_TMPDIR/gefs-bench.json), SCRATCH_PATH (passed to
 # swift build as --scratch-path). Missing tools (time, xxhsum, btrfs-progs) are installed
@@ -34,7 +37,8 @@ if [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ]; then
 else
     gib=${BENCH_GIB:-4}; entries=${BENCH_ENTRIES:-10000000}
 fi
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
+big_tib=${BENCH_BIG_TIB:-4}
 tmp=${BENCH_TMPDIR:-${TMPDIR:-/tmp}}
 out=${BENCH_JSON:-$tmp/gefs-bench.json}
 
@@ -142,6 +146,8 @@ img="$work/gefs.img"
 t_mkgefs=$(best "$bin/mkgefs" -f -s "${img_mib}M" -d "$src" "$img")
 data_blocks=$(sed -n 's/^populated .* \([0-9]*\) data blocks.*/\1/p' "$work/out")
 img_bytes=$(stat -c %s "$img")
+# Let writeback finish, so that it does not run during the timings.
+sync
 
 # --- gefs-fsck -n, the hash floor, the read floor ------------------------------------------
 say "bench: gefs-fsck -n"
@@ -169,6 +175,7 @@ t0=$(now)
 rm -f "$bimg"; truncate -s "$(( img_mib * 3 / 2 ))M" "$bimg"
 mkfs.btrfs -q -f --rootdir "$src" "$bimg" >/dev/null 2>&1
 t1=$(now)
+sync
 t_mkbtrfs=$(awk -v a="$t0" -v z="$t1" 'BEGIN { printf "%.4f", z - a }')
 t_btrfs=$(best btrfs check --check-data-csum "$bimg")
 mem_btrfs=$(peak)
@@ -185,10 +192,20 @@ if [ "$cold" = yes ]; then
 fi
 rm -rf "$src" "$bimg"
 
+# --- Memory at scale: a fresh, sparse image of BENCH_BIG_TIB TiB --------------------------------
+say "bench: gefs-fsck -n on a fresh ${big_tib} TiB sparse image"
+bigimg="$work/big.img"
+"$bin/mkgefs" -f -s "${big_tib}T" "$bigimg" >/dev/null
+t_big=$(best "$bin/gefs-fsck" -n "$bigimg")
+mem_big=$(peak)
+big_blocks=$(( $(stat -c %s "$bigimg") / 16384 ))
+rm -f "$bigimg"
+
 # --- The log: replay and logdump ------------------------------------------------------------
 say "bench: a log of $entries entries"
 limg="$work/log.img"
 "$bin/gefs-bench-log" "$entries" "$limg" >/dev/null
+sync
 read -r log_entries log_blocks <<<"$("$bin/gefs-logdump" --stats --json "$limg" | python3 -c '
 import json, sys
 a = json.load(sys.stdin)["arenas"][0]
@@ -216,6 +233,8 @@ r = {
            "memory_target_kib": 65536 + $image_blocks * 2 / 8 / 1024},
   "xxhsum": {"image_seconds": $t_xxh_img, "reachable_seconds": $t_xxh},
   "read": {"image_seconds": $t_read_img},
+  "big": {"tib": $big_tib, "blocks": $big_blocks, "fsck_seconds": $t_big, "fsck_peak_kib": $mem_big,
+          "memory_target_kib": 65536 + $big_blocks * 2 / 8 / 1024},
   "btrfs": {"mkfs_seconds": $t_mkbtrfs, "check_seconds": $t_btrfs, "check_peak_kib": $mem_btrfs},
   "log": {"entries": $log_entries, "blocks": $log_blocks, "replay_seconds": $t_replay, "replay_peak_kib": $mem_replay,
           "logdump_seconds": $t_logdump, "logdump_lines": $log_lines, "logdump_json_seconds": $t_logjson},
@@ -235,7 +254,8 @@ r["rates"] = {"replay_entries_per_s": L["entries"] / L["replay_seconds"],
 r["targets"] = {"fsck_within_1_5x_hash_floor": r["ratios"]["fsck_over_hash_floor"] <= 1.5,
                 "fsck_faster_than_btrfs_check": b["check_seconds"] > f["seconds"],
                 "replay_20m_entries_per_s": r["rates"]["replay_entries_per_s"] >= 20e6,
-                "fsck_memory_under_64mib_plus_2_bits_per_block": f["peak_kib"] <= f["memory_target_kib"]}
+                "fsck_memory_under_64mib_plus_2_bits_per_block": f["peak_kib"] <= f["memory_target_kib"]
+                    and r["big"]["fsck_peak_kib"] <= r["big"]["memory_target_kib"]}
 json.dump(r, open(sys.argv[1], "w"), indent=2, sort_keys=True)
 
 def mib(n): return "%.0f MiB" % (n / 1048576)
@@ -257,7 +277,10 @@ print("gefs-replay                %8.3f s   %7.1f M entries/s (%d entries, %d lo
       % (L["replay_seconds"], r["rates"]["replay_entries_per_s"] / 1e6, L["entries"], L["blocks"], ok(r["targets"]["replay_20m_entries_per_s"])))
 print("gefs-logdump               %8.3f s   %7.1f M lines/s (%d lines)" % (L["logdump_seconds"], r["rates"]["logdump_lines_per_s"] / 1e6, L["logdump_lines"]))
 print("gefs-logdump --json        %8.3f s   %7.1f M entries/s" % (L["logdump_json_seconds"], r["rates"]["logdump_json_entries_per_s"] / 1e6))
-print("memory target (64 MiB + 2 bits per block): %s" % ok(r["targets"]["fsck_memory_under_64mib_plus_2_bits_per_block"]))
+G = r["big"]
+print("gefs-fsck -n, fresh %g TiB %8.3f s   peak memory %.1f MiB (target %.1f MiB for %d blocks)"
+      % (G["tib"], G["fsck_seconds"], G["fsck_peak_kib"] / 1024, G["memory_target_kib"] / 1024, G["blocks"]))
+print("memory target (64 MiB + 2 bits per block, both images): %s" % ok(r["targets"]["fsck_memory_under_64mib_plus_2_bits_per_block"]))
 if "cold" in r:
     c = r["cold"]
     print("cold cache (one run each after dropping caches): gefs-fsck %.3f s, xxhsum %.3f s, dd %.3f s, btrfs check %.3f s"
