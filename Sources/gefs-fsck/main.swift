@@ -55,6 +55,8 @@ struct Fsck: ParsableCommand {
             finish(report, say)
         }
         let checker = Checker(image: opened)
+        // A check alone needs no free map after pass 2: pass 5 replays one arena at a time.
+        checker.keepsFreeMaps = mode != .none
         checker.progress = { p, cur, max in ui.update(p, cur, max) }
         if verbose { checker.verbose = { say("  " + $0) } }
         var shown = Set<Int>()

@@ -26,8 +26,10 @@ public struct CheckSummary: Sendable {
 
 /// Checks a whole image (FORMAT.md, all of it): superblocks and arenas, the allocation logs,
 /// every tree in the logical view, directories and snapshots, and space (§12). Run the passes
-/// in order; each appends to `problems`. Memory is a few bitmaps of the image's blocks plus
-/// one file tree's directory entries at a time.
+/// in order; each appends to `problems`. Memory is two bits per block of the image (what is
+/// reachable, and what the tree being walked names), one arena's free map at a time when
+/// `keepsFreeMaps` is off, a table of the blocks that are not data blocks, and one file tree's
+/// directory entries at a time.
 public final class Checker {
     public let image: Image
     public let reader: TreeReader
@@ -37,13 +39,22 @@ public final class Checker {
     public internal(set) var contents = SnapshotTreeContents()
     public internal(set) var summary = CheckSummary()
 
+    /// Whether `replays` keep their free maps after pass 2, as repairs and block maps need.
+    /// Without, pass 5 replays each arena again to compare it with reachability, one arena at
+    /// a time: memory stays near one bit per block of the image (see `SpaceClassification`).
+    public var keepsFreeMaps = true
+
     /// `(pass, current, max)` as a pass goes on.
     public var progress: ((CheckPass, Int, Int) -> Void)?
     /// Called with a line as each snapshot and tree is walked (`-v`).
     public var verbose: ((String) -> Void)?
 
-    /// Blocks each file tree reaches (nodes and data), by tree gen, for the deadlist rules.
-    var treeReach: [Int64: BlockBitmap] = [:]
+    /// The addresses the Kdlist deadlists list, and for each the gens of the file trees that
+    /// reach it (nodes and data), for the deadlist rules: far less than a bitmap per tree.
+    var listedDead: Set<Int64> = []
+    var deadReach: [Int64: [Int64]] = [:]
+    /// Gens of the file trees walked so far (a gen met twice: the last tree counts).
+    var reachGens: Set<Int64> = []
     var qidsSeen: (files: Set<UInt64>, dirs: Set<UInt64>) = ([], [])
     var reported: Set<String> = []
     var blocksDone = 0, blocksTotal = 0
@@ -100,13 +111,14 @@ public final class Checker {
         summary.blocks = 0
         for a in image.arenas {
             progress?(.logs, a.index, image.arenas.count)
-            let r = Replay.arena(image, a.index)
-            replays.append(r)
+            var r = Replay.arena(image, a.index)
             r.problems.forEach { add($0) }
             summary.blocks += Int(a.size / Format.blockSize64)
             summary.usedBlocks += Int(r.used / Format.blockSize64)
             summary.freeBlocks += r.free.setCount
             for addr in r.logBlocks { mark(addr, .log, from: "arena \(a.index)'s log") }
+            if !keepsFreeMaps { r.free = BlockBitmap(start: a.region.lowerBound, count: 0) }
+            replays.append(r)
         }
         progress?(.logs, image.arenas.count, image.arenas.count)
     }
@@ -132,7 +144,7 @@ public final class Checker {
             // A log that could not be replayed gives no free map to compare with; its own
             // problems say so, and a repair rebuilds it from reachability.
             guard a.current != nil, !r.hasErrors else { continue }
-            space.compare(r, arena: a).forEach { add($0) }
+            space.compare(keepsFreeMaps ? r : Replay.arena(image, a.index), arena: a).forEach { add($0) }
         }
         for k in BlockKind.allCases { summary.reachable[k] = space.count(k) }
         progress?(.space, image.arenas.count, image.arenas.count)

@@ -155,7 +155,6 @@ extension Checker {
         guard !ref.head.isNull || !ref.tail.isNull else { return }
         verbose?("\(name): head \(hex(ref.head.addr)), tail \(hex(ref.tail.addr))")
         var killerTree: TreeRecord?
-        var below: BlockBitmap?
         if let d = killer {
             let gen = Int64(bitPattern: d.gen), bgen = Int64(bitPattern: d.bgen)
             let nextgen = image.superblock.nextgen
@@ -170,18 +169,17 @@ extension Checker {
             } else {
                 add(Problem(.deadlistGen, "no snapshot has gen \(gen)", path: name))
             }
-            below = reachBelow(gen)
         }
         if !ref.head.isNull { checkGen(ref.head, of: nil, from: "\(name) head") }
         let complete = reader.walkDeadlist(ref, name: name, block: { bp, blk in
             if bp.addr != ref.head.addr { checkGen(bp, of: nil, from: "\(name) chain") }
             if mark(bp.addr, .deadlist, from: name) { tick() }
-            for a in blk.addresses { checkDeadAddress(a, name: name, killer: killerTree, below: below) }
+            for a in blk.addresses { checkDeadAddress(a, name: name, killer: killerTree) }
         }, problem: { add($0) })
         if !complete { incomplete("\(name) cannot be read whole") }
     }
 
-    func checkDeadAddress(_ a: Int64, name: String, killer: TreeRecord?, below: BlockBitmap?) {
+    func checkDeadAddress(_ a: Int64, name: String, killer: TreeRecord?) {
         guard a % Format.blockSize64 == 0, image.arena(containing: a) != nil else {
             add(Problem(.deadlistAddressInvalid, "lists \(hex(a)), not a block of any arena's allocatable region", block: a, path: name))
             return
@@ -191,18 +189,12 @@ extension Checker {
             return
         }
         guard let killer else { return }
-        if treeReach[killer.gen]?.contains(a) == true {
+        let gens = deadReach[a] ?? []
+        if gens.contains(killer.gen) {
             add(Problem(.deadlistAddressLive, "lists \(hex(a)), which snapshot \(killer.gen) still reaches", block: a, path: name))
-        } else if let below, !below.contains(a) {
+        } else if !gens.contains(where: { $0 < killer.gen }) {
             add(Problem(.deadlistReclaimable, "lists \(hex(a)), which no older snapshot reaches", block: a, path: name))
         }
-    }
-
-    /// Blocks reached by the snapshots older than `gen`.
-    func reachBelow(_ gen: Int64) -> BlockBitmap {
-        var u = BlockBitmap(start: 0, count: space.bitmaps[0].count)
-        for (g, b) in treeReach where g < gen { u.formUnion(b) }
-        return u
     }
 
     // MARK: Snapshots and labels

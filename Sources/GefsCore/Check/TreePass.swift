@@ -9,13 +9,15 @@ extension Checker {
         checkSnapshotTree()
         let sb = image.superblock
         checkDeadlist(DeadlistRef(head: sb.snapdlHead, tail: sb.snapdlTail), name: "snapdl", killer: nil)
+        collectListedDead()
         var walked: [String: Int64] = [:]
         for s in contents.snapshots {
             let t = reader.tree(s, label: contents.labels(of: s.gen).first?.text)
             let same = "\(t.root.addr) \(t.root.hash) \(t.height)"
             if let g = walked[same] {
                 verbose?("\(t.name): the same tree as snapshot \(g)")
-                treeReach[s.gen] = treeReach[g]
+                startReach(s.gen)
+                for (a, gens) in deadReach where gens.contains(g) { deadReach[a]!.append(s.gen) }
                 continue
             }
             walked[same] = s.gen
@@ -58,7 +60,7 @@ extension Checker {
         let t = reader.snapshotTree
         verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
         var c = SnapshotTreeContents()
-        reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, reach: nil) }, record: { [unowned self] k, v in
+        reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: false) }, record: { [unowned self] k, v in
             if let f = c.add(key: k, value: v) {
                 add(Problem(f.code, f.message, path: t.name), pass: f.code == .snapRecordInvalid ? .directories : nil)
             }
@@ -69,26 +71,50 @@ extension Checker {
 
     /// Marks a node (and, in file trees, the data blocks its raw records and Oinsert messages
     /// name: shadowed values are allocated too, §12).
-    func markNode(_ v: NodeVisit, reach: BitmapBox?) {
+    func markNode(_ v: NodeVisit, fileTree: Bool) {
         if mark(v.pointer.addr, v.node.kind == .leaf ? .leaf : .pivot, from: v.tree.name) { tick() }
-        reach?.bits.insert(v.pointer.addr)
-        guard let reach else { return }
+        guard fileTree else { return }
+        noteReach(v.pointer.addr, v.tree)
         for r in v.node.records where v.node.kind == .leaf && r.key.first == KeyKind.dat.rawValue {
-            checkData(r.value, key: r.key, v, reach)
+            checkData(r.value, key: r.key, v)
         }
         for m in v.node.messages where m.op == .insert && m.key.first == KeyKind.dat.rawValue {
-            checkData(m.value, key: m.key, v, reach)
+            checkData(m.value, key: m.key, v)
         }
+    }
+
+    // MARK: What the deadlist rules need to know of the file trees (§9.6)
+
+    /// Reads the addresses every Kdlist chain lists, before the file trees are walked; the
+    /// chains' problems are reported when they are checked, after the trees.
+    func collectListedDead() {
+        for d in contents.deadlists {
+            reader.walkDeadlist(d.ref, name: d.name, block: { [unowned self] _, blk in
+                for a in blk.addresses { listedDead.insert(a) }
+            }, problem: { _ in })
+        }
+    }
+
+    /// Begins what file tree `gen` reaches (again, for a gen met twice: the last tree counts).
+    func startReach(_ gen: Int64) {
+        guard !reachGens.insert(gen).inserted else { return }
+        for (a, gens) in deadReach where gens.contains(gen) { deadReach[a] = gens.filter { $0 != gen } }
+    }
+
+    /// Notes that a file tree reaches `addr`, when a deadlist lists it.
+    func noteReach(_ addr: Int64, _ tree: TreeRoot) {
+        guard !listedDead.isEmpty, let g = tree.gen, listedDead.contains(addr) else { return }
+        deadReach[addr, default: []].append(g)
     }
 
     /// A data block named by a Kdat value: its gen, its place, and (once) its hash. Runs once
     /// per data block: messages are only formatted when there is a problem.
-    func checkData(_ value: [UInt8], key: [UInt8], _ v: NodeVisit, _ reach: BitmapBox) {
+    func checkData(_ value: [UInt8], key: [UInt8], _ v: NodeVisit) {
         guard value.count == Format.pointerSize else { return }  // reported by the logical checks
         let bp = BlockPointer(addr: value.s64(at: 0), hash: value.u64(at: 8), gen: value.s64(at: 16))
         guard !bp.isNull else { return }
         checkGen(bp, of: v.tree, from: KeyRange.show(key))
-        reach.bits.insert(bp.addr)
+        noteReach(bp.addr, v.tree)
         guard mark(bp.addr, .data, from: "\(v.tree.name) \(KeyRange.show(key))") else { return }
         tick()
         data.add(PendingData(bp: bp, key: key), tree: v.tree.name)
@@ -106,24 +132,17 @@ extension Checker {
     func checkFileTree(_ t: TreeRoot) {
         verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
         checkGen(t.root, of: t, from: "the Ksnap record")
-        let reach = BitmapBox(BlockBitmap(start: 0, count: space.bitmaps[0].count))
-        let state = FileTreeState(tree: t, blockCount: reach.bits.count)
-        let walked = reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, reach: reach) },
+        if let g = t.gen { startReach(g) }
+        let state = FileTreeState(tree: t, blockCount: space.blockCount)
+        let walked = reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: true) },
                     record: { [unowned self] k, v in
                         if let p = state.add(key: k, value: v) { add(p) }
                         return true
                     }, problem: walkProblem(t))
         data.finish().forEach { add($0) }
-        if let g = t.gen { treeReach[g] = reach.bits }
         // Directory checks on part of a tree would only repeat that part is missing.
         if walked.complete { checkDirectories(state) }
     }
-}
-
-/// A bitmap shared by the closures of one walk.
-final class BitmapBox {
-    var bits: BlockBitmap
-    init(_ bits: BlockBitmap) { self.bits = bits }
 }
 
 extension BlockBitmap {

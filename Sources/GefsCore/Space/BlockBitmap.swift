@@ -111,6 +111,21 @@ public struct BlockBitmap: Equatable, Sendable {
         return Swift.min(count, w << 6 + word.trailingZeroBitCount)
     }
 
+    /// The bits of blocks `first ..< first + n` as a bitmap of its own over `range` (n blocks),
+    /// a word at a time.
+    public func slice(from first: Int, covering range: Range<Int64>) -> BlockBitmap {
+        var out = BlockBitmap(covering: range)
+        let shift = UInt64(first & 63)
+        for w in out.words.indices {
+            let src = first >> 6 + w
+            let lo = src < words.count ? words[src] >> shift : 0
+            let hi = shift != 0 && src + 1 < words.count ? words[src + 1] << (64 - shift) : 0
+            out.words[w] = lo | hi
+        }
+        out.clearTail()
+        return out
+    }
+
     /// Block addresses of the set bits, in order.
     public var addresses: [Int64] {
         var out: [Int64] = []

@@ -21,18 +21,28 @@ public enum BlockKind: Int, CaseIterable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Every reachable block of an image by kind, one bitmap per kind over the whole image, and
-/// the comparison with the replayed free maps (FORMAT.md §12). Memory is a few bits per block.
+/// Every reachable block of an image by kind, and the comparison with the replayed free maps
+/// (FORMAT.md §12). Memory is one bit per block of the image, plus a small table for the blocks
+/// that are not plain data blocks: data blocks are nearly all reachable blocks, so a reached
+/// block that the table does not list is a data block. Nodes, log and deadlist blocks, listed
+/// dead addresses and cross-linked blocks are listed with every kind they are reached as.
 public struct SpaceClassification: Sendable {
-    /// One bitmap per `BlockKind`, each covering blocks `0 ..< blockCount`.
-    public private(set) var bitmaps: [BlockBitmap]
+    /// Blocks reached as anything, over blocks `0 ..< blockCount`.
+    var reached: BlockBitmap
+    /// Kinds (bit `1 << kind.rawValue`) of the reached blocks other than plain data blocks, by
+    /// block index.
+    var others: [Int: UInt8] = [:]
+    /// Distinct blocks reached per kind.
+    var counts = [Int](repeating: 0, count: BlockKind.allCases.count)
     /// False when part of a tree or deadlist could not be read: blocks below it are unknown.
     public var complete = true
     /// Why the classification is incomplete, in words (one line per cause).
     public var incompleteReasons: [String] = []
 
+    static let dataMask = UInt8(1) << UInt8(BlockKind.data.rawValue)
+
     public init(blockCount: Int) {
-        bitmaps = BlockKind.allCases.map { _ in BlockBitmap(start: 0, count: blockCount) }
+        reached = BlockBitmap(start: 0, count: blockCount)
     }
 
     /// A classification sized for `image` (its file system size).
@@ -40,35 +50,49 @@ public struct SpaceClassification: Sendable {
         self.init(blockCount: Int(max(image.superblock.fssize, image.device.size) / Format.blockSize64))
     }
 
-    /// The kinds `addr` is reached as.
-    public func kinds(at addr: Int64) -> [BlockKind] {
-        BlockKind.allCases.filter { bitmaps[$0.rawValue].contains(addr) }
+    /// Blocks covered: `0 ..< blockCount`.
+    public var blockCount: Int { reached.count }
+
+    /// The kinds block `i` is reached as, as a bit mask.
+    func mask(_ i: Int) -> UInt8 {
+        guard reached[i] else { return 0 }
+        return others[i] ?? SpaceClassification.dataMask
     }
 
-    public func isReachable(_ addr: Int64) -> Bool { BlockKind.allCases.contains { bitmaps[$0.rawValue].contains(addr) } }
+    /// The kinds `addr` is reached as.
+    public func kinds(at addr: Int64) -> [BlockKind] {
+        guard let r = reached.indices(addr, Format.blockSize64) else { return [] }
+        let m = mask(r.lowerBound)
+        return BlockKind.allCases.filter { m & (1 << UInt8($0.rawValue)) != 0 }
+    }
+
+    public func isReachable(_ addr: Int64) -> Bool { reached.contains(addr) }
 
     /// Number of distinct blocks reached as `kind`.
-    public func count(_ kind: BlockKind) -> Int { bitmaps[kind.rawValue].setCount }
+    public func count(_ kind: BlockKind) -> Int { counts[kind.rawValue] }
 
     /// Records that `addr` is reached as `kind` (from `from`, for messages). Returns whether it
     /// was new for that kind, and the problem it makes: a pointer outside every allocatable
-    /// region, or a cross-link.
-    /// Runs once per reachable block: `from` is only formatted for a problem, and nothing is
-    /// allocated otherwise.
+    /// region, or a cross-link. Runs once per reachable block: `from` is only formatted for a
+    /// problem, and a data block costs one bit.
     public mutating func mark(_ addr: Int64, _ kind: BlockKind, image: Image, from: @autoclosure () -> String) -> (new: Bool, problem: Problem?) {
         guard let arena = image.arena(containing: addr), addr % Format.blockSize64 == 0,
-              let i = bitmaps[kind.rawValue].indices(addr, Format.blockSize64)?.lowerBound else {
+              let i = reached.indices(addr, Format.blockSize64)?.lowerBound else {
             return (false, Problem(.spaceOutside, "\(from()) names \(hex(addr)) as a \(kind), outside every arena's allocatable region",
                                    block: addr))
         }
-        guard !bitmaps[kind.rawValue][i] else { return (false, nil) }
+        let bit = UInt8(1) << UInt8(kind.rawValue)
+        let had = mask(i)
+        guard had & bit == 0 else { return (false, nil) }
         var problem: Problem?
-        for other in BlockKind.allCases where other != kind && bitmaps[other.rawValue][i] && SpaceClassification.clash(kind, other) {
+        for other in BlockKind.allCases where had & (1 << UInt8(other.rawValue)) != 0 && SpaceClassification.clash(kind, other) {
             problem = Problem(.spaceCrossLink, "block \(hex(addr)) is reached as a \(other) and, from \(from()), as a \(kind)",
                               arena: arena, block: addr)
             break
         }
-        bitmaps[kind.rawValue][i] = true
+        reached[i] = true
+        if had | bit != SpaceClassification.dataMask { others[i] = had | bit }
+        counts[kind.rawValue] += 1
         return (true, problem)
     }
 
@@ -83,33 +107,17 @@ public struct SpaceClassification: Sendable {
 
     /// Reachable blocks of an arena's allocatable region, as a bitmap over that region.
     public func reachable(in arena: Arena) -> BlockBitmap {
-        var out = BlockBitmap(covering: arena.region)
-        let first = Int(arena.region.lowerBound / Format.blockSize64)
-        for b in bitmaps {
-            var i = b.nextSet(from: first)
-            while i < first + out.count {
-                out[i - first] = true
-                i = b.nextSet(from: i + 1)
-            }
-        }
-        return out
+        reached.slice(from: Int(arena.region.lowerBound / Format.blockSize64), covering: arena.region)
     }
 
     /// The free map reachability gives an arena: its region less every reachable block. With
     /// `logsFree`, the blocks of the arena's current log count as free too (an offline rewrite
     /// replaces them, §8.4).
     public func freeMap(for arena: Arena, logsFree: Bool = false) -> BlockBitmap {
-        var free = BlockBitmap(covering: arena.region, filled: true)
-        let used = reachable(in: arena)
-        for i in 0..<used.count where used[i] { free[i] = false }
+        var free = BlockBitmap(covering: arena.region, filled: true).subtracting(reachable(in: arena))
         if logsFree {
-            let first = Int(arena.region.lowerBound / Format.blockSize64)
-            let logs = bitmaps[BlockKind.log.rawValue]
-            var i = logs.nextSet(from: first)
-            while i < first + free.count {
-                if !BlockKind.allCases.contains(where: { $0 != .log && bitmaps[$0.rawValue][i] }) { free[i - first] = true }
-                i = logs.nextSet(from: i + 1)
-            }
+            let logOnly = UInt8(1) << UInt8(BlockKind.log.rawValue)
+            for (i, m) in others where m == logOnly { free.insert(Int64(i) * Format.blockSize64) }
         }
         return free
     }
@@ -119,11 +127,8 @@ public struct SpaceClassification: Sendable {
     /// when the classification is complete.
     public func compare(_ replay: ArenaReplay, arena: Arena) -> [Problem] {
         let used = reachable(in: arena)
-        var leaks = BlockBitmap(covering: arena.region), uaf = BlockBitmap(covering: arena.region)
-        for i in 0..<used.count {
-            if used[i] && replay.free[i] { uaf[i] = true }
-            if !used[i] && !replay.free[i] { leaks[i] = true }
-        }
+        let uaf = used.intersection(replay.free)
+        let leaks = BlockBitmap(covering: arena.region, filled: true).subtracting(used).subtracting(replay.free)
         var out: [Problem] = []
         for (addr, len) in uaf.extents {
             let kinds = Set((0..<Int(len / Format.blockSize64)).flatMap { self.kinds(at: addr + Int64($0) * Format.blockSize64) })
