@@ -49,9 +49,9 @@ public final class Checker {
     /// Called with a line as each snapshot and tree is walked (`-v`).
     public var verbose: ((String) -> Void)?
 
-    /// The addresses the Kdlist deadlists list, and for each the gens of the file trees that
+    /// The addresses the Kdlist deadlists list (sorted), and for each the gens of the file trees that
     /// reach it (nodes and data), for the deadlist rules: far less than a bitmap per tree.
-    var listedDead: Set<Int64> = []
+    var listedDead: [Int64] = []
     var deadReach: [Int64: [Int64]] = [:]
     /// Gens of the file trees walked so far (a gen met twice: the last tree counts).
     var reachGens: Set<Int64> = []

@@ -88,11 +88,11 @@ extension Checker {
     /// Reads the addresses every Kdlist chain lists, before the file trees are walked; the
     /// chains' problems are reported when they are checked, after the trees.
     func collectListedDead() {
+        var all: [Int64] = []
         for d in contents.deadlists {
-            reader.walkDeadlist(d.ref, name: d.name, block: { [unowned self] _, blk in
-                for a in blk.addresses { listedDead.insert(a) }
-            }, problem: { _ in })
+            reader.walkDeadlist(d.ref, name: d.name, block: { _, blk in all += blk.addresses }, problem: { _ in })
         }
+        listedDead = Array(Set(all)).sorted()
     }
 
     /// Begins what file tree `gen` reaches (again, for a gen met twice: the last tree counts).
@@ -103,7 +103,14 @@ extension Checker {
 
     /// Notes that a file tree reaches `addr`, when a deadlist lists it.
     func noteReach(_ addr: Int64, _ tree: TreeRoot) {
-        guard !listedDead.isEmpty, let g = tree.gen, listedDead.contains(addr) else { return }
+        guard !listedDead.isEmpty, let g = tree.gen else { return }
+        // A binary search: no hashing per block, and usually one or two steps.
+        var lo = 0, hi = listedDead.count
+        while lo < hi {
+            let m = (lo + hi) / 2
+            if listedDead[m] < addr { lo = m + 1 } else { hi = m }
+        }
+        guard lo < listedDead.count, listedDead[lo] == addr else { return }
         deadReach[addr, default: []].append(g)
     }
 

@@ -132,14 +132,14 @@ public struct Node: Equatable, Sendable {
         let t = b.u16(at: 0)
         switch t {
         case BlockType.leaf.rawValue:
-            let items = try unpack(b, count: Int(b.u16(at: 2)), size: Int(b.u16(at: 4)), base: leafData,
-                                   space: Format.leafSpace, hasOp: false, what: "leaf")
-            return Node(kind: .leaf, records: items.map { Record(key: $0.1, value: $0.2) })
+            let records = try unpack(b, count: Int(b.u16(at: 2)), size: Int(b.u16(at: 4)), base: leafData,
+                                     space: Format.leafSpace, hasOp: false, what: "leaf") { Record(key: $1, value: $2) }
+            return Node(kind: .leaf, records: records)
         case BlockType.pivot.rawValue:
-            let items = try unpack(b, count: Int(b.u16(at: 2)), size: Int(b.u16(at: 4)), base: pivotData,
-                                   space: Format.pivotSpace, hasOp: false, what: "pivot")
+            let records = try unpack(b, count: Int(b.u16(at: 2)), size: Int(b.u16(at: 4)), base: pivotData,
+                                     space: Format.pivotSpace, hasOp: false, what: "pivot") { Record(key: $1, value: $2) }
             let msgs = try unpack(b, count: Int(b.u16(at: 6)), size: Int(b.u16(at: 8)), base: bufferStart,
-                                  space: Format.bufferSpace, hasOp: true, what: "pivot buffer")
+                                  space: Format.bufferSpace, hasOp: true, what: "pivot buffer") { ($0, $1, $2) }
             var messages: [Message] = []
             messages.reserveCapacity(msgs.count)
             for (op, k, v) in msgs {
@@ -148,20 +148,21 @@ public struct Node: Equatable, Sendable {
                 }
                 messages.append(Message(op: o, key: k, value: v))
             }
-            return Node(kind: .pivot, records: items.map { Record(key: $0.1, value: $0.2) }, messages: messages)
+            return Node(kind: .pivot, records: records, messages: messages)
         default:
             throw FormatError.invalid("node", "block type \(t) is neither Tleaf nor Tpivot")
         }
     }
 
-    /// Reads `count` items through the offset table at `base`, checking that they tile
-    /// `[space − size, space)` exactly and stay clear of the table.
-    static func unpack(_ b: [UInt8], count: Int, size: Int, base: Int, space: Int, hasOp: Bool,
-                       what: String) throws -> [(UInt8, [UInt8], [UInt8])] {
+    /// Reads `count` items (op, key, value) through the offset table at `base`, each made into
+    /// a `T` as it is read, checking that they tile `[space − size, space)` exactly and stay
+    /// clear of the table.
+    static func unpack<T>(_ b: [UInt8], count: Int, size: Int, base: Int, space: Int, hasOp: Bool,
+                          what: String, _ make: (UInt8, [UInt8], [UInt8]) -> T) throws -> [T] {
         guard 2 * count + size <= space else {
             throw FormatError.invalid(what, "table of \(count) and \(size) bytes of data exceed the \(space)-byte area")
         }
-        var items: [(UInt8, [UInt8], [UInt8])] = []
+        var items: [T] = []
         items.reserveCapacity(count)
         var extents: [(Int, Int)] = []
         extents.reserveCapacity(count)
@@ -184,7 +185,7 @@ public struct Node: Equatable, Sendable {
             guard nv <= Format.inlineMax, o + head + nk + nv <= space else {
                 throw FormatError.invalid(what, "entry \(i): value length \(nv) runs past the area")
             }
-            items.append((op, key, Array(b[p + 2..<p + 2 + nv])))
+            items.append(make(op, key, Array(b[p + 2..<p + 2 + nv])))
             extents.append((o, o + head + nk + nv))
         }
         extents.sort { $0.0 < $1.0 }
