@@ -91,6 +91,8 @@ best() {
 }
 # Peak resident memory of the last `best` run, in KiB.
 peak() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/rusage"; }
+# CPU time (user + system) of the last `best` run, in seconds.
+cpu() { awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.3f", t }' "$work/rusage"; }
 
 cold=no
 if [ "${BENCH_COLD:-auto}" != 0 ] && { sync; echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then cold=yes; fi
@@ -151,8 +153,10 @@ sync
 
 # --- gefs-fsck -n, the hash floor, the read floor ------------------------------------------
 say "bench: gefs-fsck -n"
+load=$(cut -d' ' -f1 /proc/loadavg)
 t_fsck=$(best "$bin/gefs-fsck" -n --json "$img")
 mem_fsck=$(peak)
+cpu_fsck=$(cpu)
 read -r fsck_exit reachable total_blocks <<<"$(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -224,11 +228,12 @@ r = {
   "machine": {"cpus": $(nproc), "cpu": "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)",
               "memory_gib": round($(awk '/MemTotal/ { print $2 }' /proc/meminfo) / 1048576, 1)},
   "cache": {"warm": True, "cold_runs": "$cold" == "yes", "runs": $runs},
+  "load_average_before_fsck": $load,
   "commit": "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)",
   "files": {"count": $files, "directories": $dirs, "bytes": $src_bytes},
   "mkgefs": {"seconds": $t_mkgefs, "image_bytes": $img_bytes, "data_blocks": ${data_blocks:-0},
              "mib_per_s": $src_bytes / $t_mkgefs / 1048576},
-  "fsck": {"seconds": $t_fsck, "peak_kib": $mem_fsck, "image_blocks": $image_blocks,
+  "fsck": {"seconds": $t_fsck, "cpu_seconds": $cpu_fsck, "peak_kib": $mem_fsck, "image_blocks": $image_blocks,
            "reachable_blocks": $reachable, "reachable_bytes": $reach_bytes,
            "memory_target_kib": 65536 + $image_blocks * 2 / 8 / 1024},
   "xxhsum": {"image_seconds": $t_xxh_img, "reachable_seconds": $t_xxh},
@@ -261,12 +266,13 @@ json.dump(r, open(sys.argv[1], "w"), indent=2, sort_keys=True)
 def mib(n): return "%.0f MiB" % (n / 1048576)
 ok = lambda t: "met" if t else "MISSED"
 print("gefs-tools benchmark (%s; %d CPUs; best of %d warm-cache runs)" % (r["machine"]["cpu"], r["machine"]["cpus"], $runs))
+print("load average before the fsck runs: %s (other work on the machine slows the timings)" % "$load")
 print("files: %d in %d directories, %s" % ($files, $dirs, mib($src_bytes)))
 print("gefs image: %s, %d blocks, %d reachable (%s)" % (mib($img_bytes), $image_blocks, $reachable, mib($reach_bytes)))
 print()
 print("mkgefs -d populate         %8.3f s   %7.0f MiB/s" % ($t_mkgefs, r["mkgefs"]["mib_per_s"]))
-print("gefs-fsck -n               %8.3f s   %7.0f MiB/s of reachable blocks, peak memory %.1f MiB (target %.1f MiB)"
-      % (f["seconds"], r["rates"]["fsck_reachable_mib_per_s"], f["peak_kib"] / 1024, f["memory_target_kib"] / 1024))
+print("gefs-fsck -n               %8.3f s   %7.0f MiB/s of reachable blocks, %.3f s CPU, peak memory %.1f MiB (target %.1f MiB)"
+      % (f["seconds"], r["rates"]["fsck_reachable_mib_per_s"], f["cpu_seconds"], f["peak_kib"] / 1024, f["memory_target_kib"] / 1024))
 print("xxhsum -H3 (hash floor)    %8.3f s   (%.3f s for the whole image)  fsck / floor %.2f  [target <= 1.5: %s]"
       % (x["reachable_seconds"], x["image_seconds"], r["ratios"]["fsck_over_hash_floor"], ok(r["targets"]["fsck_within_1_5x_hash_floor"])))
 print("dd, the image once (read)  %8.3f s   fsck / read %.2f" % (r["read"]["image_seconds"], r["ratios"]["fsck_over_read"]))
