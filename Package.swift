@@ -40,8 +40,11 @@ let package = Package(
             ]
         )
     } + [
+        // Fuzz targets (scripts/fuzz.sh builds gefs-fuzz with --sanitize=fuzzer -D GEFS_FUZZ).
+        .target(name: "GefsFuzz", dependencies: ["GefsCore"]),
+        .executableTarget(name: "gefs-fuzz", dependencies: ["GefsCore", "GefsFuzz"]),
         .target(name: "TestSupport", dependencies: ["GefsCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "GefsCoreTests", dependencies: ["GefsCore", "TestSupport"]),
+        .testTarget(name: "GefsCoreTests", dependencies: ["GefsCore", "TestSupport", "GefsFuzz"]),
         .testTarget(
             name: "ToolTests",
             dependencies: ["GefsCore", "TestSupport"] + tools.map { .target(name: $0) }

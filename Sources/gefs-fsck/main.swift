@@ -21,6 +21,10 @@ struct Fsck: ParsableCommand {
     var progressFD: Int32?
     @Flag(name: .customShort("t"), help: "Print the time and peak memory of each pass.") var timing = false
     @Flag(name: .customShort("v"), help: "Print each snapshot, tree and deadlist as it is walked.") var verbose = false
+    @Option(name: [.customShort("z"), .customLong("undo")], help: ArgumentHelp("With -p or -y: save the old contents of every block a repair overwrites in FILE, a new file, before overwriting it.", valueName: "FILE"))
+    var undo: String?
+    @Option(name: .customLong("apply-undo"), help: ArgumentHelp("Put back the blocks saved in the undo file FILE, after checking that it is whole and belongs to the image, and exit.", valueName: "FILE"))
+    var applyUndo: String?
     @Flag(name: .long, help: "List every problem code with its severity, meaning and fix, and exit.") var listProblems = false
     @Argument(help: "The image file or block device.") var image: String?
 
@@ -29,6 +33,8 @@ struct Fsck: ParsableCommand {
         guard image != nil else { throw ValidationError("missing the image to check") }
         guard [no, preen, yes].filter({ $0 }).count <= 1 else { throw ValidationError("-n, -p and -y exclude each other") }
         if let fd = progressFD, fd < 0 { throw ValidationError("-C needs a descriptor number >= 0") }
+        if undo != nil, !preen, !yes { throw ValidationError("-z needs -p or -y: a check alone writes nothing") }
+        if applyUndo != nil, preen || yes || undo != nil || json { throw ValidationError("--apply-undo goes with no -p, -y, -z or --json") }
     }
 
     var mode: RepairMode { yes ? .all : preen ? .preen : .none }
@@ -41,14 +47,30 @@ struct Fsck: ParsableCommand {
         signal(SIGINT) { _ in _exit(FsckReport.Exit.cancelled) }
         signal(SIGTERM) { _ in _exit(FsckReport.Exit.cancelled) }
         let path = image!
+        if let u = applyUndo { restore(u, path) }
         var report = FsckReport(image: path)
         let ui = Progress(fd: progressFD, bar: isatty(2) != 0 && !json, image: path)
         let say: (String) -> Void = { if !json { print($0) } }
         say("gefs-fsck: checking \(path)" + (mode == .none ? " (read-only)" : ""))
-        let opened: Image
-        do { opened = try Image(path: path, writable: mode != .none) } catch let e as ImageError {
+        var opened: Image
+        var undoWriter: UndoWriter?
+        do {
+            let dev = try FileDevice(path: path, writable: mode != .none)
+            try dev.lock(mode != .none ? .exclusive : .shared)
+            if dev.busy { printError("gefs-fsck: warning: \(path) is being written by another gefs-tools process; the check may see it change") }
+            opened = try Image(device: dev)
+            // Created once the image opens; the image is opened again through the undo file.
+            if let u = undo {
+                let w = try UndoWriter(path: u, image: dev)
+                undoWriter = w
+                opened = try Image(device: UndoDevice(dev, undo: w))
+            }
+        } catch let e as ImageError {
             report.problems = e.problems.map { var p = $0; p.pass = 1; return p }
             report.operationalError = "no valid superblock"
+            finish(report, say)
+        } catch let e as DeviceError {
+            report.operationalError = e.message
             finish(report, say)
         } catch {
             report.operationalError = "\(error)"
@@ -86,7 +108,33 @@ struct Fsck: ParsableCommand {
                 report.operationalError = "repair failed: \(error)"
             }
         }
+        if let w = undoWriter {
+            do {
+                try w.finish()
+                say("Undo: \(w.savedCount) block\(w.savedCount == 1 ? "" : "s") saved in \(w.path) (gefs-fsck --apply-undo \(w.path) \(path) puts them back)")
+            } catch {
+                report.operationalError = "\(error)"
+            }
+        }
         finish(report, say)
+    }
+
+    /// --apply-undo: checks the undo file against the image and writes the old blocks back.
+    func restore(_ file: String, _ path: String) -> Never {
+        do {
+            let undo = try UndoFile.read(path: file)
+            let dev = try FileDevice(path: path, writable: true)
+            try dev.lock(.exclusive)
+            let n = try undo.apply(to: dev)
+            print("gefs-fsck: \(path): \(n) block\(n == 1 ? "" : "s") restored from \(file)")
+            if !undo.complete {
+                print("gefs-fsck: the undo file was not finished (its writer stopped early)" + (undo.tornTail ? "; its incomplete last record was ignored" : ""))
+            }
+            Glibc.exit(FsckReport.Exit.clean)
+        } catch {
+            printError("gefs-fsck: \(error)")
+            Glibc.exit(FsckReport.Exit.operational)
+        }
     }
 
     func finish(_ report: FsckReport, _ say: (String) -> Void) -> Never {

@@ -56,9 +56,11 @@ extension BlockDevice {
 /// A regular file or a block device, through positional reads and writes.
 public final class FileDevice: BlockDevice {
     public let name: String
-    public let size: Int64
+    public private(set) var size: Int64
     let fd: FileDescriptor
     public let writable: Bool
+    /// Set when a shared lock could not be had: another gefs-tools process is writing the image.
+    public internal(set) var busy = false
 
     /// Opens `path` read-only, or read-write when `writable`.
     public init(path: String, writable: Bool = false) throws {
@@ -79,6 +81,14 @@ public final class FileDevice: BlockDevice {
     }
 
     deinit { try? fd.close() }
+
+    /// Sets the size of a regular file opened for writing (sparse; growing adds zeros).
+    public func resize(to newSize: Int64) throws {
+        guard ftruncate(fd.rawValue, off_t(newSize)) == 0 else {
+            throw DeviceError(path: name, message: "cannot set the size to \(newSize) bytes: \(String(cString: strerror(errno)))")
+        }
+        size = newSize
+    }
 
     public func read(at addr: Int64) throws -> [UInt8] {
         try checkBlock(addr)

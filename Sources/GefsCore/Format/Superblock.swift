@@ -95,7 +95,7 @@ public struct Superblock: Equatable, Sendable {
         let blksz = block.u32(at: 8), bufspc = block.u32(at: 12)
         guard blksz == Format.blockSize else { throw FormatError.invalid("superblock", "blksz \(blksz), expected \(Format.blockSize)") }
         guard bufspc == Format.bufferSpace else { throw FormatError.invalid("superblock", "bufspc \(bufspc), expected \(Format.bufferSpace)") }
-        guard stored == computed else { throw FormatError.hashMismatch("superblock", stored: stored, computed: computed) }
+        guard XXH3.accepts(stored: stored, computed: computed) else { throw FormatError.hashMismatch("superblock", stored: stored, computed: computed) }
         guard block.allZero(sb.packedSize + 8..<block.count) else { throw FormatError.invalid("superblock", "bytes past the hash are not zero") }
         guard sb.flag == 0 else { throw FormatError.invalid("superblock", "unknown feature bits \(hex(sb.flag))") }
         return sb

@@ -488,18 +488,21 @@ public struct FormatTarget: Sendable {
         return other ? .other : .empty
     }
 
-    /// Creates or resizes a regular file to `size` bytes (sparse; growing adds zeros) and opens
-    /// the image for writing. A block device is never resized.
+    /// Opens the image for writing under the exclusive lock of gefs-tools writers (throwing when
+    /// another process holds a lock), creating a missing file, then sets a regular file's size to
+    /// `size` bytes (sparse; growing adds zeros). A block device is never resized.
     public func open(size: Int64?) throws -> FileDevice {
-        if kind != .blockDevice, let size {
+        if kind == .missing {
             let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
             guard fd >= 0 else { throw FormatterError.target(path, "cannot create: \(errnoText())") }
-            defer { close(fd) }
-            guard ftruncate(fd, off_t(size)) == 0 else {
-                throw FormatterError.target(path, "cannot set the size to \(size) bytes: \(errnoText())")
-            }
+            close(fd)
         }
-        do { return try FileDevice(path: path, writable: true) } catch let e as DeviceError {
+        do {
+            let dev = try FileDevice(path: path, writable: true)
+            try dev.lock(.exclusive)
+            if kind != .blockDevice, let size, size != dev.size { try dev.resize(to: size) }
+            return dev
+        } catch let e as DeviceError {
             throw FormatterError.target(path, e.message)
         }
     }

@@ -65,7 +65,9 @@ public struct BlockHistory: Sendable {
     static func names(_ e: LogEntry, _ block: Int64) -> Bool {
         switch e.op {
         case .alloc, .alloc1, .free, .free1:
-            return block >= e.addr && e.len > 0 && block - e.addr < e.len
+            // In words that cannot overflow: hostile entries carry any address and length.
+            let (d, o) = block.subtractingReportingOverflow(e.addr)
+            return !o && d >= 0 && d < e.len
         case .chain:
             return e.addr == block
         default:

@@ -66,7 +66,7 @@ public final class TreeReader {
             return .failure(TreeReadError(Problem(.treeBlockUnreadable, "cannot read node \(hex(bp.addr)): \(error)", block: bp.addr, path: tree)))
         }
         let h = XXH3.hash(block)
-        guard h == bp.hash else {
+        guard XXH3.accepts(stored: bp.hash, computed: h) else {
             return .failure(TreeReadError(Problem(.treeHashMismatch, "node \(hex(bp.addr)) hashes to \(hex(h)), its pointer says \(hex(bp.hash))",
                                     block: bp.addr, path: tree)))
         }

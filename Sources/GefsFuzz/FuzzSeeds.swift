@@ -1,0 +1,84 @@
+import GefsCore
+
+/// The seed corpus, drawn from the project's fixtures: the bases themselves, and every damaged
+/// image of gefs-fsck's corpus as a patch of its closest base; for the block targets, the
+/// superblocks, arena copies, log blocks and tree nodes of the bases and the blocks the corpus
+/// damaged.
+public enum FuzzSeeds {
+    public typealias Seed = (name: String, bytes: [UInt8])
+
+    /// Seeds per target. `corpus` holds (name, image bytes) of damaged images.
+    public static func make(bases: [[UInt8]], corpus: [(name: String, image: [UInt8])]) -> [FuzzTarget: [Seed]] {
+        var patches: [Seed] = bases.indices.map { ("base\($0)", [UInt8($0)]) }
+        var blocks: [BlockKindSeed: [Seed]] = [:]
+        for (i, b) in bases.enumerated() { collect(base: b, name: "base\(i)", into: &blocks) }
+        for c in corpus {
+            let candidates = bases.indices.compactMap { ImagePatch.diff(base: $0, bases[$0], c.image) }
+            guard let p = candidates.min(by: { $0.weight < $1.weight }) else { continue }
+            patches.append((c.name, p.encoded))
+            let B = Format.blockSize
+            for case let .bytes(blk, _, _) in p.edits where (blk + 1) * B <= c.image.count {
+                let b = Array(c.image[blk * B..<(blk + 1) * B])
+                if let k = BlockKindSeed(b) { blocks[k, default: []].append(("\(c.name)-\(hex(Int64(blk * B)))", trimmed(b))) }
+            }
+        }
+        var out: [FuzzTarget: [Seed]] = [:]
+        for t in FuzzTarget.allCases {
+            switch t {
+            case .fsck, .repair, .logdump: out[t] = patches
+            case .superblock: out[t] = blocks[.superblock] ?? []
+            case .arena: out[t] = blocks[.arena] ?? []
+            case .log: out[t] = blocks[.log] ?? []
+            case .leaf, .pivot: out[t] = (blocks[.leaf] ?? []) + (blocks[.pivot] ?? [])
+            }
+            out[t] = unique(out[t]!)
+        }
+        return out
+    }
+
+    enum BlockKindSeed: Hashable {
+        case superblock, arena, log, leaf, pivot
+        init?(_ b: [UInt8]) {
+            if b.starts(with: Format.magic) { self = .superblock; return }
+            switch b.u16(at: 0) {
+            case BlockType.arena.rawValue: self = .arena
+            case BlockType.log.rawValue: self = .log
+            case BlockType.leaf.rawValue: self = .leaf
+            case BlockType.pivot.rawValue: self = .pivot
+            default: return nil
+            }
+        }
+    }
+
+    /// Superblock, arena copies, log blocks and up to 16 tree nodes of a base.
+    static func collect(base: [UInt8], name: String, into out: inout [BlockKindSeed: [Seed]]) {
+        let dev = PatchedDevice(base: base)
+        guard let img = try? Image(device: dev) else { return }
+        var addrs: [Int64] = [0]
+        for a in img.arenas { addrs += [a.base] + Replay.arena(img, a.index).logBlocks }
+        let reader = TreeReader(img)
+        var nodes: [Int64] = []
+        var trees = [reader.snapshotTree]
+        if let c = try? reader.snapshotContents() { trees += c.snapshots.map { reader.tree($0) } }
+        for t in trees {
+            reader.walk(t, node: { v in if nodes.count < 16, !nodes.contains(v.pointer.addr) { nodes.append(v.pointer.addr) } },
+                        problem: { _ in })
+        }
+        for addr in addrs + nodes {
+            guard let b = try? dev.read(at: addr), let k = BlockKindSeed(b) else { continue }
+            out[k, default: []].append(("\(name)-\(hex(addr))", trimmed(b)))
+        }
+    }
+
+    /// A block without its trailing zeros (the targets pad with zeros).
+    static func trimmed(_ b: [UInt8]) -> [UInt8] {
+        var n = b.count
+        while n > 0, b[n - 1] == 0 { n -= 1 }
+        return Array(b.prefix(n))
+    }
+
+    static func unique(_ seeds: [Seed]) -> [Seed] {
+        var seen = Set<[UInt8]>()
+        return seeds.filter { seen.insert($0.bytes).inserted }
+    }
+}

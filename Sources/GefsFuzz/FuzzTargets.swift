@@ -1,0 +1,222 @@
+import GefsCore
+
+/// The fuzz targets: what each does with the fuzzer's bytes. The block targets decode one
+/// block and then put it in place in the small base image and read that image, so that the
+/// bytes reach replay and the checker; the image targets take an `ImagePatch`.
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// A superblock: decode, geometry, then sb0 of the small image, opened and replayed.
+    case superblock
+    /// An arena header: decode, well-formedness, then arena 0's header, opened and replayed.
+    case arena
+    /// A log block: its entries, then arena 0's head log block, replayed and dumped.
+    case log
+    /// A leaf (type forced to Tleaf): decode, round trip, then adm's root, checked.
+    case leaf
+    /// A pivot (type forced to Tpivot): decode, round trip, then adm's root, checked.
+    case pivot
+    /// A patched image: everything gefs-fsck -n does, its report as text and JSON.
+    case fsck
+    /// A patched image: gefs-fsck -y's check, repair and recheck.
+    case repair
+    /// A patched image: gefs-logdump (text, JSON, raw, block histories), gefs-replay's report
+    /// and rewrite plan, gefs-arenadump's report.
+    case logdump
+
+    /// Whether inputs are image patches rather than one block.
+    public var takesPatch: Bool { [.fsck, .repair, .logdump].contains(self) }
+    /// The longest input worth trying (libFuzzer's -max_len).
+    public var maxLength: Int { takesPatch ? 4096 : Format.blockSize }
+}
+
+/// Output that is counted and thrown away: the renderers run in full, nothing is kept.
+struct Sink: TextOutputStream {
+    var bytes = 0
+    mutating func write(_ s: String) { bytes &+= s.utf8.count }
+}
+
+/// Runs fuzz targets over a set of base images. Base 0 is always the small image
+/// (`FuzzHarness.smallBase()`); the whole-image targets choose among all of them.
+public final class FuzzHarness {
+    public let bases: [[UInt8]]
+    /// Where things are in the small base.
+    let loghd: Int64
+    let admRoot: Int64
+
+    public init(bases: [[UInt8]]) throws {
+        precondition(!bases.isEmpty)
+        self.bases = bases
+        let img = try Image(device: PatchedDevice(base: bases[0]))
+        loghd = img.arenas[0].current!.loghd
+        admRoot = try TreeReader(img).tree(label: "adm").root.addr
+    }
+
+    /// The small base: what `mkgefs -s 4M` writes with SOURCE_DATE_EPOCH=1700000000 (the base
+    /// of most gefs-fsck corpus cases).
+    public static func smallBase() throws -> [UInt8] {
+        let dev = MemoryDevice(size: 4 << 20)
+        _ = try Formatter.write(to: dev, layout: try Layout(size: 4 << 20),
+                                options: FormatOptions(user: "glenda", time: 1_700_000_000 * 1_000_000_000),
+                                scan: nil, plan: nil)
+        return dev.bytes
+    }
+
+    /// Runs one input. Returns normally for every input: a trap, a hang or a runaway
+    /// allocation is the finding.
+    public func run(_ target: FuzzTarget, _ input: [UInt8]) {
+        switch target {
+        case .superblock: superblock(input)
+        case .arena: arena(input)
+        case .log: log(input)
+        case .leaf: node(input, type: .leaf)
+        case .pivot: node(input, type: .pivot)
+        case .fsck: fsck(ImagePatch(parsing: input).device(bases))
+        case .repair: repair(ImagePatch(parsing: input).device(bases))
+        case .logdump: logdump(ImagePatch(parsing: input).device(bases))
+        }
+    }
+
+    /// The input as a block: cut or padded with zeros.
+    static func block(_ input: [UInt8]) -> [UInt8] {
+        var b = Array(input.prefix(Format.blockSize))
+        b += [UInt8](repeating: 0, count: Format.blockSize - b.count)
+        return b
+    }
+
+    /// The small image with one block replaced.
+    func small(with block: [UInt8], at addr: Int64) -> PatchedDevice {
+        let dev = PatchedDevice(base: bases[0])
+        try? dev.write(block, at: addr)
+        return dev
+    }
+
+    // MARK: Block targets
+
+    func superblock(_ input: [UInt8]) {
+        let b = FuzzHarness.block(input)
+        _ = try? Superblock.decodeFields(b)
+        if let sb = try? Superblock.decode(b), sb.geometryError() == nil {
+            // What is decoded encodes to the same fields.
+            precondition((try? Superblock.decode(sb.encodeBlock())) == sb, "superblock round trip")
+        }
+        open(small(with: b, at: 0))
+    }
+
+    func arena(_ input: [UInt8]) {
+        let b = FuzzHarness.block(input)
+        if let c = try? ArenaCopy.decode(b) {
+            _ = c.wellFormedError(base: Format.blockSize64, arenasz: Int64(bases[0].count))
+            precondition((try? ArenaCopy.decode(c.encodeBlock())) == c, "arena copy round trip")
+        }
+        open(small(with: b, at: Format.blockSize64))
+    }
+
+    func log(_ input: [UInt8]) {
+        let b = FuzzHarness.block(input)
+        _ = try? LogBlock.header(b)
+        for _ in LogCursor(b) {}
+        logdump(small(with: b, at: loghd))
+    }
+
+    func node(_ input: [UInt8], type: BlockType) {
+        var b = FuzzHarness.block(input)
+        b.put(type.rawValue, at: 0)
+        if let n = try? Node.decode(b) {
+            _ = n.orderError(); _ = n.fill
+            if n.kind == .pivot { _ = try? n.children() }
+            // A decoded node fits its block and, with its table in key order, packs back to
+            // itself.
+            precondition(n.fits, "decoded node does not fit")
+            let sorted = n.messages.indices.dropFirst().allSatisfy { compareKeys(n.messages[$0 - 1].key, n.messages[$0].key) <= 0 }
+            if sorted { precondition((try? Node.decode(n.encodeBlock())) == n, "node round trip") }
+        }
+        fsck(small(with: b, at: admRoot))
+    }
+
+    /// Opens an image and replays every arena, as the dump tools do first.
+    func open(_ dev: BlockDevice) {
+        guard let img = try? Image(device: dev) else { return }
+        _ = Replay.all(img)
+    }
+
+    // MARK: Image targets
+
+    func fsck(_ dev: BlockDevice) {
+        guard let img = try? Image(device: dev) else { return }
+        let c = Checker(image: img)
+        c.run()
+        var report = FsckReport(image: img.name)
+        report.problems = c.problems
+        report.summary = c.summary
+        var out = Sink()
+        FsckReport.lines(c.problems).forEach { out.write($0) }
+        report.summaryLines.forEach { out.write($0) }
+        out.write(report.json.serialized(pretty: true))
+        _ = SpaceMap(image: img, replays: c.replays, space: c.space, width: 64).text()
+    }
+
+    func repair(_ dev: BlockDevice) {
+        guard let img = try? Image(device: dev) else { return }
+        let c = Checker(image: img)
+        c.run()
+        _ = try? Repairer(checker: c, mode: .all).repair()
+    }
+
+    func logdump(_ dev: BlockDevice) {
+        guard let img = try? Image(device: dev) else { return }
+        let all = Array(img.arenas.indices)
+        var out = Sink()
+        var dump = LogDump(image: img, arenas: all)
+        dump.raw = true
+        _ = dump.text(&out)
+        _ = dump.json(&out)
+        dump.statsOnly = true
+        _ = dump.text(&out)
+        for a in img.arenas {
+            for addr in [a.current?.loghd ?? a.region.lowerBound, a.region.lowerBound] {
+                if let h = BlockHistory(image: img, block: addr) { _ = dump.historyText(h, &out); _ = dump.historyJSON(h, &out) }
+            }
+        }
+        var replay = ReplayReport(image: img, arenas: all, until: img.qgen > 0 ? img.qgen - 1 : nil)
+        replay.ranges = true
+        replay.text(&out)
+        replay.json(&out)
+        if let plan = try? LogRewrite.plan(image: img, arenas: all) {
+            out.write(plan.text())
+            out.write(plan.json.serialized(pretty: false))
+        }
+        var arenas = ArenaDump(image: img, arenas: all)
+        arenas.showRanges = true
+        out.write(arenas.superblockText())
+        out.write(arenas.superblockJSON().serialized(pretty: false))
+        for r in arenas.replays { out.write(arenas.arenaText(r)); out.write(arenas.arenaJSON(r).serialized(pretty: false)) }
+    }
+}
+
+extension FuzzHarness {
+    /// The small base, then every `*.img` file of `directory`, by name.
+    public static func bases(directory: String?) throws -> [[UInt8]] {
+        var out = [try smallBase()]
+        if let d = directory {
+            for f in Files.list(d) where f.hasSuffix(".img") { out.append(try Files.read(f)) }
+        }
+        return out
+    }
+
+    /// Writes the seed corpus of every target to `out/TARGET/NAME`, from the bases and the
+    /// damaged images `corpus/*.img`. Returns the number of seeds per target.
+    public func writeSeeds(corpus: String, to out: String) throws -> [FuzzTarget: Int] {
+        var images: [(String, [UInt8])] = []
+        for f in Files.list(corpus) where f.hasSuffix(".img") {
+            let name = String(f.split(separator: "/").last!.dropLast(4))
+            images.append((name, try Files.read(f)))
+        }
+        var counts: [FuzzTarget: Int] = [:]
+        for (t, seeds) in FuzzSeeds.make(bases: bases, corpus: images) {
+            let dir = out + "/" + t.rawValue
+            Files.makeDirectory(dir)
+            for s in seeds { try Files.write(dir + "/" + s.name, s.bytes) }
+            counts[t] = seeds.count
+        }
+        return counts
+    }
+}
