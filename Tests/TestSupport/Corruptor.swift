@@ -132,7 +132,7 @@ public final class Corruptor {
     /// records its new hash.
     public func editArena(_ i: Int, _ slots: [ArenaSlot], record: Bool, _ body: (inout ArenaCopy) throws -> Void) throws {
         let img = try image()
-        var c = img.arenas[i].current!
+        guard img.arenas.indices.contains(i), var c = img.arenas[i].current else { throw CorruptorError("no arena \(i) with a current copy") }
         try body(&c)
         let b = c.encodeBlock()
         for s in slots { try write(b, at: img.arenas[i].addr(of: s)) }
@@ -163,7 +163,11 @@ public final class Corruptor {
     static func sealLog(_ b: inout [UInt8]) { b.put(LogBlock.computedHash(b), at: 4) }
 
     /// The arena's head log block.
-    public func logHead(_ arena: Int) throws -> Int64 { try image().arenas[arena].current!.loghd }
+    public func logHead(_ arena: Int) throws -> Int64 {
+        let img = try image()
+        guard img.arenas.indices.contains(arena), let c = img.arenas[arena].current else { throw CorruptorError("no arena \(arena) with a current copy") }
+        return c.loghd
+    }
 
     // MARK: Size
 

@@ -62,13 +62,14 @@ enum FsckCorpus {
         (32, CorpusCase(name: "log-used-mismatch", base: .small) { c in
             try c.editArena(0, [.header, .footer], record: true) { $0.used += B } }),
         (33, CorpusCase(name: "log-no-barrier", base: .small) { c in
-            try c.editLog(try c.logHead(0)) { e in e.removeAll { $0.op == .sync } } }),
+            for b in try c.logChain(0) { try c.editLog(b) { e in e.removeAll { $0.op == .sync } } } }),
         (34, CorpusCase(name: "log-barrier-decreasing", base: .tree) { c in
+            guard try c.image().qgen >= 2 else { throw CorruptorError("qgen below 2 leaves no room for two older barriers") }
             try c.beforeBarrier([LogEntry(op: .sync, addr: 0, len: 0, word: 1 << 8 | 3), LogEntry(op: .sync, addr: 0, len: 0, word: 3)]) }),
         (35, CorpusCase(name: "log-end-word", base: .small) { c in try c.atBarrier(word: 0x105) }),
         (36, CorpusCase(name: "log-discarded-entries", base: .small) { c in
             let last = try c.lastBlock(0)
-            try c.editLog(try c.logHead(0)) { e in e.insert(.alloc(last), at: e.count - 1) } }),
+            try c.editLog(try c.committedBarrier(0).block) { e in e.insert(.alloc(last), at: e.count - 1) } }),
         // Pass 3: trees, data, deadlists.
         (40, CorpusCase(name: "tree-hash-mismatch-incomplete", base: .small) { c in
             try c.edit(try c.tree("adm").root.addr, rehash: false) { $0[9000] ^= 1 } }),
@@ -121,7 +122,7 @@ enum FsckCorpus {
             try c.editLeaf(try c.tree("adm").root.addr) { recs in
                 var k = Key.ent(parent: 1, name: Array("zz".utf8)).encode()
                 k.removeLast()
-                recs.append(Record(key: k, value: recs.first { $0.key.first == 1 }!.value)) } }),
+                recs.append(Record(key: k, value: try need(recs.first { $0.key.first == 1 }, "a Kent record").value)) } }),
         (56, CorpusCase(name: "tree-value-malformed", base: .small) { c in
             try c.editValue(try c.tree("adm").root.addr, key: .ent(parent: 1, name: Array("users".utf8))) { $0.removeLast() } }),
         (57, CorpusCase(name: "tree-message-value", base: .tree) { c in
@@ -134,11 +135,11 @@ enum FsckCorpus {
                 $0.messages = [Message(op: .delete, key: Key.ent(parent: 0, name: Array("no-such-file".utf8)).encode())] } }),
         (59, CorpusCase(name: "tree-kdat-unaligned", base: .small) { c in
             try c.editLeaf(try c.tree("adm").root.addr) { recs in
-                let i = recs.firstIndex { $0.key == Key.dat(qid: 2, offset: 0).encode() }!
+                let i = try need(recs.firstIndex { $0.key == Key.dat(qid: 2, offset: 0).encode() }, "Kdat(2, 0)")
                 recs[i].key = Key.dat(qid: 2, offset: 1).encode() } }),
         (60, CorpusCase(name: "tree-data-shared", base: .tree) { c in
             let (_, leaves) = try c.mainNodes()
-            let leaf = leaves.first { $0.node.records.filter { $0.key.first == 0 }.count >= 2 }!
+            let leaf = try need(leaves.first { $0.node.records.filter { $0.key.first == 0 }.count >= 2 }, "a leaf with two Kdat records")
             try c.editLeaf(leaf.pointer.addr) { recs in
                 let dat = recs.indices.filter { recs[$0].key.first == 0 }
                 recs[dat[1]].value = recs[dat[0]].value } }),
@@ -153,18 +154,20 @@ enum FsckCorpus {
         (66, CorpusCase(name: "deadlist-chain-broken", base: .tree) { c in
             let d = try c.deadlist()
             let other = try c.snapshotLeaf()
-            try c.editValue(try c.snapshotLeaf(), key: .dlist(gen: d.gen, bgen: d.bgen)) { $0.put(other, at: 24) } }),
+            try c.editValue(try c.snapshotLeaf(holding: .dlist(gen: d.gen, bgen: d.bgen)), key: .dlist(gen: d.gen, bgen: d.bgen)) { $0.put(other, at: 24) } }),
         (67, CorpusCase(name: "deadlist-gen", base: .tree) { c in
             let d = try c.deadlist()
-            try c.editLeaf(try c.snapshotLeaf()) { recs in
-                let i = recs.firstIndex { $0.key == Key.dlist(gen: d.gen, bgen: d.bgen).encode() }!
+            try c.editLeaf(try c.snapshotLeaf(holding: .dlist(gen: d.gen, bgen: d.bgen))) { recs in
+                let i = try need(recs.firstIndex { $0.key == Key.dlist(gen: d.gen, bgen: d.bgen).encode() }, "the Kdlist record")
                 recs[i].key = Key.dlist(gen: d.gen, bgen: d.gen).encode() } }),
         (68, CorpusCase(name: "deadlist-address-invalid", base: .tree) { c in
             try c.editDeadlist { $0[0] = 1 } }),
         (69, CorpusCase(name: "deadlist-address-duplicate", base: .tree) { c in
             try c.editDeadlist { $0.append($0[0]) } }),
         (70, CorpusCase(name: "deadlist-address-live", base: .tree) { c in
-            let root = try c.tree("main").root.addr
+            let r = try c.reader()
+            let killer = try need(try r.snapshotContents().snapshot(Int64(bitPattern: try c.deadlist().gen)), "the deadlist's snapshot")
+            let root = r.tree(killer).root.addr
             try c.editDeadlist { $0.append(root) } }),
         (71, CorpusCase(name: "deadlist-reclaimable", base: .tree) { c in
             let leaf = try c.snapshotLeaf()
@@ -189,9 +192,9 @@ enum FsckCorpus {
         (90, CorpusCase(name: "snap-nref-mismatch", base: .small) { c in try c.editSnap(0) { $0.put(UInt32(2), at: 0) } }),
         (91, CorpusCase(name: "snap-nlbl-mismatch", base: .small) { c in try c.editSnap(1) { $0.put(UInt32(2), at: 4) } }),
         (92, CorpusCase(name: "label-dangling", base: .small) { c in
-            try c.editValue(try c.snapshotLeaf(), key: .label(name: Array("adm".utf8))) { $0.put(UInt64(9), at: 1) } }),
+            try c.editValue(try c.snapshotLeaf(holding: .label(name: Array("adm".utf8))), key: .label(name: Array("adm".utf8))) { $0.put(UInt64(9), at: 1) } }),
         (93, CorpusCase(name: "label-invalid", base: .small) { c in
-            try c.editValue(try c.snapshotLeaf(), key: .label(name: Array("adm".utf8))) { $0.put(UInt32(0x11), at: 9) } }),
+            try c.editValue(try c.snapshotLeaf(holding: .label(name: Array("adm".utf8))), key: .label(name: Array("adm".utf8))) { $0.put(UInt32(0x11), at: 9) } }),
         // Pass 5: space.
         (100, CorpusCase(name: "space-leak", base: .small) { c in
             try c.beforeBarrier([.alloc(try c.lastBlock(0))])
@@ -207,14 +210,20 @@ enum FsckCorpus {
             let h = XXH3.hash(try c.block(0))
             try c.editValue(try c.tree("adm").root.addr, key: .dat(qid: 2, offset: 0)) { $0.put(Int64(0), at: 0); $0.put(h, at: 8) } }),
         (104, CorpusCase(name: "data-unreadable-truncated", base: .small) { c in
-            let last = try c.lastBlock(0)
+            let last = try c.tailBlock()
             try c.editValue(try c.tree("adm").root.addr, key: .dat(qid: 2, offset: 0)) { $0.put(last, at: 0) }
             try c.truncate(to: last) }),
         (105, CorpusCase(name: "tree-unreadable-truncated", base: .small) { c in
-            let last = try c.lastBlock(0)
+            let last = try c.tailBlock()
             try c.editSnap(1) { $0.put(last, at: 48) }
             try c.truncate(to: last) }),
     ]
+}
+
+/// `v`, or a `CorruptorError` saying what the image lacks (for damage meant for another base).
+func need<T>(_ v: T?, _ what: String) throws -> T {
+    guard let v else { throw CorruptorError("no \(what) in this image") }
+    return v
 }
 
 extension LogEntry {
@@ -227,32 +236,69 @@ extension LogEntry {
 
 /// Shorthands the cases use.
 extension Corruptor {
-    /// The last block of arena `i`'s allocatable region (free in these images).
-    func lastBlock(_ i: Int) throws -> Int64 { try image().arenas[i].region.upperBound - Format.blockSize64 }
-
-    /// Inserts entries right before the committed barrier of arena `i`'s (one-block) log.
-    func beforeBarrier(_ es: [LogEntry], arena i: Int = 0) throws {
-        try editLog(try logHead(i)) { e in e.insert(contentsOf: es, at: e.lastIndex { $0.op == .sync }!) }
+    /// The last block of arena `i`'s allocatable region that replays free.
+    func lastBlock(_ i: Int) throws -> Int64 {
+        let img = try image()
+        let r = Replay.arena(img, i)
+        guard let j = (0..<r.free.count).reversed().first(where: { r.free[$0] }) else { throw CorruptorError("arena \(i) has no free block") }
+        return img.arenas[i].region.lowerBound + Int64(j) * Format.blockSize64
     }
 
-    /// Block offset of the committed barrier's word in arena 0's head log block.
-    func barrierOffset() throws -> Int {
-        let b = try block(try logHead(0))
-        for case let .entry(off, e) in LogCursor(b) where e.op == .sync { return LogBlock.blockOffset(off) }
-        throw CorruptorError("no barrier")
+    /// The last block of the last arena's allocatable region, when it is free: the image can be
+    /// cut there and lose nothing but free blocks, the last footer and sb1.
+    func tailBlock() throws -> Int64 {
+        let n = try image().arenas.count
+        let last = try lastBlock(n - 1)
+        guard last == (try image()).arenas[n - 1].region.upperBound - Format.blockSize64 else {
+            throw CorruptorError("the last arena ends with allocated blocks")
+        }
+        return last
+    }
+
+    /// Every block of arena `i`'s log chain, committed or not, in chain order.
+    func logChain(_ i: Int) throws -> [Int64] {
+        var out: [Int64] = []
+        _ = Replay.arena(try image(), i) { if case let .block(addr, _, _, _, _) = $0 { out.append(addr) } }
+        return out
+    }
+
+    /// The log block holding arena `i`'s committed barrier, and the barrier's data offset.
+    func committedBarrier(_ i: Int = 0) throws -> (block: Int64, offset: Int) {
+        let r = Replay.arena(try image(), i)
+        guard r.stop == .barrier, let at = r.resume else { throw CorruptorError("arena \(i)'s log has no committed barrier") }
+        return (at.block, at.offset - 8)
+    }
+
+    /// Inserts entries right before the committed barrier of arena `i`'s log.
+    func beforeBarrier(_ es: [LogEntry], arena i: Int = 0) throws {
+        let at = try committedBarrier(i)
+        try editLog(at.block) { e in
+            // Data offsets of the entries, to find the barrier's.
+            var offsets: [Int] = []
+            var off = LogBlock.firstEntry
+            for x in e { offsets.append(off); off += x.byteCount }
+            guard let k = offsets.firstIndex(of: at.offset), e[k].op == .sync else { throw CorruptorError("no barrier at \(at.offset)") }
+            e.insert(contentsOf: es, at: k)
+        }
+    }
+
+    /// The committed barrier's log block in arena 0, and the barrier word's block offset.
+    func barrierOffset() throws -> (block: Int64, at: Int) {
+        let at = try committedBarrier(0)
+        return (at.block, LogBlock.blockOffset(at.offset))
     }
 
     /// Replaces the barrier word (and so everything after it) with `word`.
     func atBarrier(word: UInt64) throws {
-        let at = try barrierOffset()
-        try editLogWords(try logHead(0)) { $0.put(word, at: at) }
+        let (blk, at) = try barrierOffset()
+        try editLogWords(blk) { $0.put(word, at: at) }
     }
 
     /// Fills the log block from its barrier to the last word with `LogSync 0`, the last word
     /// with `last`: no terminator, and no barrier that stops replay.
     func fillFromBarrier(last: UInt64) throws {
-        let at = try barrierOffset()
-        try editLogWords(try logHead(0)) { b in
+        let (blk, at) = try barrierOffset()
+        try editLogWords(blk) { b in
             // The last word of the 8-byte grid that starts at data offset 8.
             let lastWord = LogBlock.blockOffset(LogBlock.firstEntry + (LogBlock.lastWord - LogBlock.firstEntry) / 8 * 8)
             for o in stride(from: at, to: lastWord, by: 8) { b.put(UInt64(LogOp.sync.rawValue), at: o) }
@@ -262,14 +308,22 @@ extension Corruptor {
 
     /// Edits a Ksnap record's value in the snapshot tree's leaf.
     func editSnap(_ gen: UInt64, _ body: (inout [UInt8]) throws -> Void) throws {
-        try editValue(try snapshotLeaf(), key: .snap(gen: gen), body)
+        try editValue(try snapshotLeaf(holding: .snap(gen: gen)), key: .snap(gen: gen), body)
+    }
+
+    /// The leaf of the snapshot tree holding `key`.
+    func snapshotLeaf(holding key: Key) throws -> Int64 {
+        try leaf(try reader().snapshotTree) { $0 == key }
     }
 
     /// main's root pivot and its leaves.
     func mainNodes() throws -> (NodeVisit, [NodeVisit]) {
         let vs = try nodes(try tree("main"))
-        guard vs.first?.node.kind == .pivot else { throw CorruptorError("main is not a tree of pivots") }
-        return (vs[0], vs.filter { $0.node.kind == .leaf })
+        let leaves = vs.filter { $0.node.kind == .leaf }
+        guard vs.first?.node.kind == .pivot, vs[0].node.records.count >= 3, leaves.count >= 3 else {
+            throw CorruptorError("main is not a pivot over three leaves or more")
+        }
+        return (vs[0], leaves)
     }
 
     /// The first Kdlist record.
@@ -290,7 +344,7 @@ extension Corruptor {
     /// Moves adm's `users` entry to another parent or name.
     func renameUsers(parent: UInt64, name: String) throws {
         try editLeaf(try tree("adm").root.addr) { recs in
-            let i = recs.firstIndex { $0.key == Key.ent(parent: 1, name: Array("users".utf8)).encode() }!
+            let i = try need(recs.firstIndex { $0.key == Key.ent(parent: 1, name: Array("users".utf8)).encode() }, "adm's users entry")
             recs[i].key = Key.ent(parent: parent, name: Array(name.utf8)).encode()
         }
     }
