@@ -46,3 +46,11 @@ public func writeFile(_ path: String, _ text: String) throws {
     defer { fclose(f) }
     guard fputs(text, f) >= 0 else { throw DeviceError(path: path, message: "write failed") }
 }
+
+/// Warns when a gefs-tools writer holds the lock of the image a reader has just opened: what
+/// the reader shows may change under it (readers take no lock, see ImageLock.swift).
+public func warnIfBusy(_ tool: String, _ image: Image) {
+    if (image.device as? FileDevice)?.busy == true {
+        printError("\(tool): warning: \(image.name) is being written by another gefs-tools process; what is read may change")
+    }
+}

@@ -34,6 +34,7 @@ struct ArenaDumpCommand: ParsableCommand {
             printError("gefs-arenadump: \(error)")
             throw ExitCode(2)
         }
+        warnIfBusy("gefs-arenadump", img)
         for a in arena where !img.arenas.indices.contains(a) {
             printError("gefs-arenadump: \(image): no arena \(a) (the image has \(img.arenas.count))")
             throw ExitCode(2)

@@ -31,6 +31,7 @@ struct LogDumpCommand: ParsableCommand {
             printError("gefs-logdump: \(error)")
             throw ExitCode(2)
         }
+        warnIfBusy("gefs-logdump", img)
         for a in arena where !img.arenas.indices.contains(a) {
             printError("gefs-logdump: \(image): no arena \(a) (the image has \(img.arenas.count))")
             throw ExitCode(2)

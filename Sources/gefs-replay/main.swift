@@ -21,10 +21,13 @@ struct ReplayCommand: ParsableCommand {
     var untilGen: UInt64?
     @Flag(help: "Plan compact logs for the chosen arenas (a dry run without --write).") var rewrite = false
     @Flag(help: "With --rewrite: write the new logs (FORMAT.md §10 order).") var write = false
+    @Option(name: [.customShort("z"), .long], help: ArgumentHelp("With --write: save the old contents of every block overwritten in FILE, a new file, first (gefs-fsck --apply-undo puts them back).", valueName: "FILE"))
+    var undo: String?
 
     func validate() throws {
         if write && !rewrite { throw ValidationError("--write needs --rewrite") }
         if rewrite && untilGen != nil { throw ValidationError("--rewrite and --until-gen do not go together") }
+        if undo != nil && !write { throw ValidationError("--undo needs --rewrite --write") }
     }
 
     func fail(_ message: String, _ status: Int32) -> ExitCode {
@@ -33,8 +36,22 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        let img: Image
-        do { img = try Image(path: image, writable: write) } catch {
+        var img: Image
+        var undoWriter: UndoWriter?
+        do {
+            let dev = try FileDevice(path: image, writable: write)
+            try dev.lock(write ? .exclusive : .shared)
+            if dev.busy { printError("gefs-replay: warning: \(image) is being written by another gefs-tools process; what is read may change") }
+            img = try Image(device: dev)
+            // Once the image opens, it is opened again through the undo file.
+            if let u = undo {
+                let w = try UndoWriter(path: u, image: dev)
+                undoWriter = w
+                img = try Image(device: UndoDevice(dev, undo: w))
+            }
+        } catch let e as DeviceError {
+            throw fail(e.message, 2)
+        } catch {
             throw fail("\(error)", 2)
         }
         for a in arena where !img.arenas.indices.contains(a) {
@@ -44,7 +61,16 @@ struct ReplayCommand: ParsableCommand {
             throw fail("LogSync \(g) is after the last completed sync (qgen \(img.qgen))", 2)
         }
         let chosen = arena.isEmpty ? Array(img.arenas.indices) : arena.sorted()
-        if rewrite { return try doRewrite(img, chosen) }
+        if rewrite {
+            do { try doRewrite(img, chosen) } catch {
+                try? undoWriter?.finish()
+                throw error
+            }
+            guard let w = undoWriter else { return }
+            do { try w.finish() } catch { throw fail("\(error)", 2) }
+            if !json { print("undo: \(w.savedCount) block\(w.savedCount == 1 ? "" : "s") saved in \(w.path) (gefs-fsck --apply-undo \(w.path) \(image) puts them back)") }
+            return
+        }
         var report = ReplayReport(image: img, arenas: chosen, until: untilGen)
         report.ranges = ranges
         var out = StandardOutput()

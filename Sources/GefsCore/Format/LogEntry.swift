@@ -47,6 +47,9 @@ public struct LogEntry: Equatable, Hashable, Sendable {
         let w = UInt64(bitPattern: addr) | UInt64(op.rawValue)
         return LogEntry(op: op, addr: addr, len: len, word: w, word2: op.words == 2 ? UInt64(bitPattern: len) : nil)
     }
+    /// The highest generation a LogSync word holds (the 56 bits above the op).
+    public static let maxGen: UInt64 = (1 << 56) - 1
+
     public static func sync(_ gen: UInt64) -> LogEntry {
         LogEntry(op: .sync, addr: 0, len: 0, word: gen << 8 | UInt64(LogOp.sync.rawValue))
     }

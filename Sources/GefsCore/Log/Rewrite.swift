@@ -10,6 +10,8 @@ public enum RewriteError: Error, Equatable, CustomStringConvertible {
     case noSpace(arena: Int, needed: Int)
     /// An arena that is not rewritten has no room after its committed barrier for the new one.
     case noBarrierRoom(arena: Int, block: Int64)
+    /// The superblock's qgen leaves no next sync generation a LogSync word can hold (56 bits).
+    case lastGeneration(UInt64)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum RewriteError: Error, Equatable, CustomStringConvertible {
         case let .targetSpan(a): return "arena \(a): the target free map does not cover the allocatable region"
         case let .noSpace(a, n):
             return "arena \(a): fewer than \(n) blocks are free both now and in the committed state: no room for the new log"
+        case let .lastGeneration(g):
+            return "qgen \(g): a log barrier cannot hold the next sync generation (at most \(LogEntry.maxGen))"
         case let .noBarrierRoom(a, b):
             return "arena \(a): log block \(hex(b)) has no room after its committed barrier; rewrite this arena too"
         }
@@ -82,6 +86,7 @@ public struct LogRewrite {
     /// without errors, as they get the new barrier.
     public static func plan(image: Image, arenas chosen: [Int], targets: [Int: BlockBitmap] = [:]) throws -> LogRewrite {
         var sb = image.superblock
+        guard sb.qgen < LogEntry.maxGen else { throw RewriteError.lastGeneration(sb.qgen) }
         sb.qgen += 1
         let rewrite = Set(chosen).union(targets.keys)
         var plans: [ArenaPlan] = []
@@ -121,12 +126,17 @@ public struct LogRewrite {
         var usable = (target == nil || !r.hasErrors ? free.intersection(r.free) : free).subtracting(chain)
         var chosen: [Int64] = []
         var groups = layout(free, gen)
+        // Take as many blocks as the layout needs, all at once, then lay out again: taking a
+        // block changes the extents by at most one, so this settles in a few rounds even when
+        // the free map has millions of extents.
         while groups.count > chosen.count {
-            let i = usable.nextSet(from: 0)
-            guard i < usable.count else { throw RewriteError.noSpace(arena: a.index, needed: groups.count) }
-            usable[i] = false
-            free[i] = false
-            chosen.append(free.address(i))
+            for _ in chosen.count..<groups.count {
+                let i = usable.nextSet(from: 0)
+                guard i < usable.count else { throw RewriteError.noSpace(arena: a.index, needed: groups.count) }
+                usable[i] = false
+                free[i] = false
+                chosen.append(free.address(i))
+            }
             groups = layout(free, gen)
         }
         // Taking a block out can merge nothing but may drop a one-block extent: keep every
