@@ -111,7 +111,8 @@ public struct Superblock: Equatable, Sendable {
         guard arenasz >= Int64(Format.minArenaBlocks) * B else { return "arenasz \(arenasz) is below \(Format.minArenaBlocks) blocks" }
         guard fssize > 0, fssize % B == 0 else { return "fssize \(fssize) is not a positive multiple of \(B)" }
         let (span, overflow) = arenasz.multipliedReportingOverflow(by: Int64(narena))
-        guard !overflow, B + span <= fssize - B else { return "\(narena) arenas of \(arenasz) bytes do not fit in fssize \(fssize)" }
+        let (end, past) = span.addingReportingOverflow(B)
+        guard !overflow, !past, end <= fssize - B else { return "\(narena) arenas of \(arenasz) bytes do not fit in fssize \(fssize)" }
         let gap = (fssize - B) - (B + span)
         guard gap < Int64(narena) * B else { return "gap of \(gap / B) blocks after the arenas (must be fewer than \(narena))" }
         for (i, a) in arenas.enumerated() where a.addr != arenaBase(i) {

@@ -36,10 +36,11 @@ public func humanSize(_ n: Int64) -> String {
     let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"]
     var u = 0
     var scale: Int64 = 1
-    while u + 1 < units.count, n >= scale * 1024 { scale *= 1024; u += 1 }
+    while u + 1 < units.count, n / 1024 >= scale { scale *= 1024; u += 1 }
     if u == 0 { return "\(n) bytes" }
     if n % scale == 0 { return "\(n / scale) \(units[u])" }
-    let tenths = (n * 10 + scale / 2) / scale
+    // In parts that cannot overflow, whatever a hostile superblock claims.
+    let tenths = n / scale * 10 + (n % scale * 10 + scale / 2) / scale
     return "\(tenths / 10).\(tenths % 10) \(units[u])"
 }
 

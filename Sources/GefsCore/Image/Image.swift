@@ -134,6 +134,7 @@ public final class Image {
             c.fields = try? Superblock.decodeFields(b).0
             let sb = try Superblock.decode(b)
             if let g = sb.geometryError() { c.error = g; return c }
+            if let why = Image.claimError(sb, dev) { c.error = why; return c }
             if slot == .sb1, addr != sb.fssize - Format.blockSize64 {
                 c.error = "found at \(hex(addr)) but its fssize puts sb1 at \(hex(sb.fssize - Format.blockSize64))"
                 return c
@@ -143,6 +144,17 @@ public final class Image {
             c.error = "\(error)"
         }
         return c
+    }
+
+    /// A truncated image may be checked (its bitmaps cover the size the superblock claims),
+    /// but a claim beyond twice the image plus 64 GiB is not believed: a hostile superblock
+    /// would otherwise make every reader allocate for a file system that is not there.
+    public static let believableExcess: Int64 = 64 << 30
+
+    static func claimError(_ sb: Superblock, _ dev: BlockDevice) -> String? {
+        let limit = dev.size.multipliedReportingOverflow(by: 2).partialValue.addingReportingOverflow(believableExcess)
+        guard sb.fssize > dev.size, limit.overflow || sb.fssize > limit.partialValue else { return nil }
+        return "claims fssize \(sb.fssize) (\(humanSize(sb.fssize))) on an image of \(dev.size) bytes: a truncation that large is not believable"
     }
 
     /// §6: the valid copy with the larger qgen; on equal qgen and different bytes, sb0.
