@@ -382,10 +382,27 @@ final class MkgefsTests: XCTestCase {
                     try readBack(image, complete: k == full.writesAttempted)
                     outcomes["new", default: 0] += 1
                 }
+                try assertChecksAndConverges(dev.bytes, "after \(k) writes")
             }
         }
         XCTAssertEqual(outcomes["old"], 2, "the old image stays readable until its sb1 is zeroed: before any write, and after sb0's")
         XCTAssertEqual(outcomes["new"], 2 * 4, "from sb0 on: sb0 alone, then sb1, then each of two footers")
+    }
+
+    /// gefs-fsck -n finds nothing but the copies a crash leaves unwritten, and -y then leaves
+    /// the image clean.
+    func assertChecksAndConverges(_ bytes: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let lagging: Set<String> = ["superblock_invalid", "superblock_stale", "arena_footer_stale", "arena_copy_corrupt"]
+        let c = Checker(image: try Image(device: MemoryDevice(bytes: bytes)))
+        c.run()
+        XCTAssertEqual(c.problems.filter { !lagging.contains($0.code.id) }.map(\.description), [], what, file: file, line: line)
+        let dev = MemoryDevice(bytes: bytes)
+        let r = Checker(image: try Image(device: dev))
+        r.run()
+        _ = try Repairer(checker: r, mode: .all).repair()
+        let again = Checker(image: try Image(device: dev))
+        again.run()
+        XCTAssertEqual(again.problems.map(\.description), [], "\(what), then gefs-fsck -y", file: file, line: line)
     }
 
     // MARK: Refusals and errors

@@ -60,6 +60,18 @@ final class RewriteTests: XCTestCase {
                     if committed { XCTAssertEqual(r.logBlocks, p.newBlocks, what) }
                 }
                 if k == total { XCTAssertEqual(image.problems, [], "\(sample): a completed rewrite leaves nothing stale") }
+                // gefs-fsck -n: nothing but stale copies and the sample's own warnings; -y then
+                // leaves nothing at all.
+                let check = Checker(image: image)
+                check.run()
+                XCTAssertEqual(check.problems.filter { $0.severity == .error }.map(\.description), [], "\(sample) crash after \(k)")
+                let fix = MemoryDevice(bytes: dev.bytes)
+                let c = Checker(image: try Image(device: fix))
+                c.run()
+                _ = try Repairer(checker: c, mode: .all).repair()
+                let again = Checker(image: try Image(device: fix))
+                again.run()
+                XCTAssertEqual(again.problems.filter { $0.severity != .info }.map(\.description), [], "\(sample) crash after \(k), then gefs-fsck -y")
             }
             XCTAssertEqual(plan.verify(original), ["the current superblock has qgen \(old.qgen), not \(plan.gen)"])
         }
