@@ -41,6 +41,8 @@ public final class FuzzHarness {
     /// Where things are in the small base.
     let loghd: Int64
     let admRoot: Int64
+    /// Print what the image targets find (for looking at one input, not for fuzzing).
+    public var verbose = false
 
     public init(bases: [[UInt8]]) throws {
         precondition(!bases.isEmpty)
@@ -141,13 +143,18 @@ public final class FuzzHarness {
     // MARK: Image targets
 
     func fsck(_ dev: BlockDevice) {
-        guard let img = try? Image(device: dev) else { return }
+        let img: Image
+        do { img = try Image(device: dev) } catch {
+            if verbose { print("does not open: \(error)") }
+            return
+        }
         let c = Checker(image: img)
         c.run()
         var report = FsckReport(image: img.name)
         report.problems = c.problems
         report.summary = c.summary
         var out = Sink()
+        if verbose { FsckReport.lines(c.problems).forEach { print($0) } }
         FsckReport.lines(c.problems).forEach { out.write($0) }
         report.summaryLines.forEach { out.write($0) }
         out.write(report.json.serialized(pretty: true))

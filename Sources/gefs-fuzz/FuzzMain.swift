@@ -29,6 +29,7 @@ public func fuzzerInitialize(_ argc: UnsafeMutableRawPointer, _ argv: UnsafeMuta
             exit(2)
         }
         target = t
+        h.verbose = env("GEFS_FUZZ_VERBOSE") != nil
         harness = h
     } catch {
         printError("gefs-fuzz: \(error)")
@@ -47,7 +48,7 @@ public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
 enum FuzzMain {
     static let usage = """
         usage: gefs-fuzz list
-               gefs-fuzz run TARGET [--bases DIR] INPUT...    (files, or directories of them)
+               gefs-fuzz run TARGET [--bases DIR] [-v] INPUT...    (files, or directories of them)
                gefs-fuzz seeds [--bases DIR] --corpus DIR OUT
         """
 
@@ -59,6 +60,8 @@ enum FuzzMain {
             return args[i + 1]
         }
         let basesDir = option("--bases"), corpus = option("--corpus")
+        let verbose = args.contains("-v")
+        args.removeAll { $0 == "-v" }
         do {
             switch (args.first, args.count) {
             case ("list", 1):
@@ -66,6 +69,7 @@ enum FuzzMain {
             case ("run", 3...):
                 guard let t = FuzzTarget(rawValue: args[1]) else { fail("no target \(args[1])") }
                 let h = try FuzzHarness(bases: FuzzHarness.bases(directory: basesDir))
+                h.verbose = verbose
                 var n = 0
                 for f in args.dropFirst(2).flatMap(Files.list) {
                     h.run(t, try Files.read(f))

@@ -54,7 +54,10 @@ final class CorruptionSweepTests: XCTestCase {
             let chosen = [own[c.base]!, others[(2 * k) % others.count], others[(2 * k + 1) % others.count]]
             for name in chosen {
                 let what = "\(n)-\(c.name) on \(name)"
-                let path = Fixtures.scratch("sweep").appendingPathComponent("image.img").path
+                // Up to 40 MiB a case: removed as soon as it is checked.
+                let dir = Fixtures.scratch("sweep")
+                defer { try? FileManager.default.removeItem(at: dir) }
+                let path = dir.appendingPathComponent("image.img").path
                 try FileManager.default.copyItem(atPath: bases.first { $0.0 == name }!.1, toPath: path)
                 do { try c.damage(try Corruptor(path: path)) } catch is CorruptorError {
                     notApplicable += 1

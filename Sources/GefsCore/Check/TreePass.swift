@@ -11,8 +11,9 @@ extension Checker {
         checkDeadlist(DeadlistRef(head: sb.snapdlHead, tail: sb.snapdlTail), name: "snapdl", killer: nil)
         collectListedDead()
         var walked: [String: Int64] = [:]
+        let labels = contents.labelsByGen
         for s in contents.snapshots {
-            let t = reader.tree(s, label: contents.labels(of: s.gen).first?.text)
+            let t = reader.tree(s, label: labels[s.gen]?.first?.text)
             let same = "\(t.root.addr) \(t.root.hash) \(t.height)"
             if let g = walked[same] {
                 verbose?("\(t.name): the same tree as snapshot \(g)")

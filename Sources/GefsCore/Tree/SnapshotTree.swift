@@ -35,6 +35,21 @@ public struct SnapshotTreeContents: Sendable {
     /// The labels naming snapshot `gen`, by name.
     public func labels(of gen: Int64) -> [Label] { labels.filter { Int64(bitPattern: $0.value.gen) == gen } }
 
+    /// The labels of every snapshot at once, by gen, each list by name: one pass, where
+    /// `labels(of:)` for each of many snapshots would be quadratic.
+    public var labelsByGen: [Int64: [Label]] {
+        var out: [Int64: [Label]] = [:]
+        for l in labels { out[Int64(bitPattern: l.value.gen), default: []].append(l) }
+        return out
+    }
+
+    /// How many snapshots name each gen as their `pred`.
+    public var predCounts: [Int64: Int] {
+        var out: [Int64: Int] = [:]
+        for s in snapshots { out[s.pred, default: 0] += 1 }
+        return out
+    }
+
     /// The label `name`.
     public func label(_ name: String) -> Label? { labels.first { $0.name == Array(name.utf8) } }
 
