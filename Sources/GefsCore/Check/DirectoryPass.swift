@@ -1,9 +1,19 @@
 /// What one file tree's logical records say, gathered in key order for the directory checks.
 final class FileTreeState {
     let tree: TreeRoot
-    struct Entry { var parent: UInt64; var name: [UInt8]; var dir: Xdir }
+    /// What the checks use of an Xdir: half its size, for trees of millions of entries.
+    struct Attributes {
+        var flag: UInt64, qidPath: UInt64, length: UInt64
+        var mode: UInt32
+        var qidType: UInt8
+        init(_ x: Xdir) { flag = x.flag; qidPath = x.qidPath; length = x.length; mode = x.mode; qidType = x.qidType }
+        var isDirectory: Bool { mode & Mode.dir != 0 }
+    }
+    struct Entry { var parent: UInt64; var name: [UInt8]; var dir: Attributes }
     var entries: [Entry] = []
-    /// Kent key → index in `entries`.
+    /// Kent key → index in `entries` (the last entry of that key), for the keys that Kup values
+    /// can name: the root's, and those of which some entry is a directory. Files are not listed
+    /// (a Kup naming one is dangling whether found or not), which keeps memory per file low.
     var byKey: [[UInt8]: Int] = [:]
     /// Kup(qid) → its value (the directory's Kent key).
     var ups: [(qid: UInt64, value: [UInt8])] = []
@@ -54,8 +64,8 @@ final class FileTreeState {
             guard let x = try? Xdir.decode(value) else {
                 return problem(.treeValueMalformed, "\(k): value of \(value.count) bytes is not an Xdir")
             }
-            byKey[key] = entries.count
-            entries.append(Entry(parent: p, name: name, dir: x))
+            if x.isDirectory || key == FileTreeState.rootKey || byKey[key] != nil { byKey[key] = entries.count }
+            entries.append(Entry(parent: p, name: name, dir: Attributes(x)))
         case let .up(q):
             guard case .ent? = try? Key.decode(value) else {
                 return problem(.treeValueMalformed, "\(k): value \(KeyRange.show(value)) is not a Kent key")
@@ -66,6 +76,8 @@ final class FileTreeState {
         }
         return nil
     }
+
+    static let rootKey = Key.root.encode()
 
     /// Moves the last Kdat record's qid into `dataMax`; call before reading it.
     func flushData() {
@@ -103,7 +115,7 @@ extension Checker {
             if let i = s.byKey[v], s.entries[i].dir.isDirectory, s.entries[i].dir.qidPath == q { dirs[q] = i; continue }
             report(.dirKupDangling, "Kup(\(q)) names \(KeyRange.show(v)), which is not directory \(q)")
         }
-        let root = s.byKey[Key.root.encode()]
+        let root = s.byKey[FileTreeState.rootKey]
         if root == nil { report(.dirRootMissing, "no root directory entry Kent(-1, \"\")") }
         for (i, e) in s.entries.enumerated() {
             let x = e.dir
@@ -125,14 +137,24 @@ extension Checker {
             if x.isDirectory { qidsSeen.dirs.insert(x.qidPath) } else { qidsSeen.files.insert(x.qidPath) }
         }
         // Kdat keys of no file, or past a file's length: left behind by gefs itself (warnings).
-        var lengths: [UInt64: (UInt64, Int)] = [:]
-        for (i, e) in s.entries.enumerated() where !e.dir.isDirectory { lengths[e.dir.qidPath] = (e.dir.length, i) }
+        // Entries by qid, equal qids in entry order, merged with the Kdat qids in order: no
+        // dictionary over every file, and no scan of the entries per orphan.
+        let byQid = s.entries.indices.sorted { (s.entries[$0].dir.qidPath, $0) < (s.entries[$1].dir.qidPath, $1) }
+        var k = 0
         for (q, off) in s.dataMax.sorted(by: { $0.key < $1.key }) {
-            guard let (len, i) = lengths[q] else {
-                if s.entries.contains(where: { $0.dir.qidPath == q }) { continue }  // a directory: reported above
+            while k < byQid.count, s.entries[byQid[k]].dir.qidPath < q { k += 1 }
+            var file: Int?, any = false
+            while k < byQid.count, s.entries[byQid[k]].dir.qidPath == q {
+                any = true
+                if !s.entries[byQid[k]].dir.isDirectory { file = byQid[k] }
+                k += 1
+            }
+            guard let i = file else {
+                if any { continue }  // a directory: reported above
                 report(.dataOrphan, "Kdat(\(q), \(hex(off))): no file has qid \(q)")
                 continue
             }
+            let len = s.entries[i].dir.length
             if off >= len { report(.dataOrphan, "Kdat(\(q), \(hex(off))) lies at or past the file's length \(len)", s.path(i, dirs: dirs)) }
         }
     }
