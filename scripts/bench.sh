@@ -10,7 +10,8 @@
 #     `btrfs check --check-data-csum`, as a ratio against gefs-fsck;
 #   - mkgefs -d populate throughput;
 #   - gefs-fsck -n's peak memory on a fresh, sparse image of BENCH_BIG_TIB TiB (default 4), for
-#     the memory target's bits per block;
+#     the memory target's bits per block, and on BENCH_FILES one-byte files (default 200,000),
+#     for the directory checks' memory per file;
 #   - on a one-arena image whose log holds BENCH_ENTRIES entries: gefs-replay entries per
 #     second, gefs-logdump lines per second (text) and entries per second (--json).
 #
@@ -20,10 +21,10 @@
 # follows, each after dropping the caches.
 #
 #   scripts/bench.sh                   the full run: 4 GiB of files, 10 million log entries
-#   BENCH_QUICK=1 scripts/bench.sh     a quick run (0.5 GiB, 1 million entries)
+#   BENCH_QUICK=1 scripts/bench.sh     a quick run (0.5 GiB, 1 million entries, 20,000 small files)
 #
 # Knobs (environment): BENCH_GIB, BENCH_ENTRIES, BENCH_RUNS (default 5), BENCH_COLD (auto),
-# BENCH_BIG_TIB (default 4),
+# BENCH_BIG_TIB (default 4), BENCH_FILES,
 # BENCH_TMPDIR (where inputs go; default $TMPDIR or /tmp; needs about 3.5 x BENCH_GIB free),
 # BENCH_JSON (results file; default $BENCH_TMPDIR/gefs-bench.json), SCRATCH_PATH (passed to
 # swift build as --scratch-path). Missing tools (time, xxhsum, btrfs-progs) are installed
@@ -39,6 +40,7 @@ else
 fi
 runs=${BENCH_RUNS:-5}
 big_tib=${BENCH_BIG_TIB:-4}
+if [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ]; then nfiles=${BENCH_FILES:-20000}; else nfiles=${BENCH_FILES:-200000}; fi
 tmp=${BENCH_TMPDIR:-${TMPDIR:-/tmp}}
 out=${BENCH_JSON:-$tmp/gefs-bench.json}
 
@@ -196,6 +198,29 @@ if [ "$cold" = yes ]; then
 fi
 rm -rf "$src" "$bimg"
 
+# --- Many small files: directory state per file ------------------------------------------
+say "bench: $nfiles one-byte files"
+many="$work/many"
+python3 - "$many" "$nfiles" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, "d%04d" % (i // 1000))
+    if i % 1000 == 0: os.makedirs(d)
+    with open(os.path.join(d, "file-%07d" % i), "wb") as f: f.write(b"x")
+PY
+mimg="$work/many.img"
+t0=$(now)
+"$bin/mkgefs" -f -s "$(( nfiles / 50 + 256 ))M" -d "$many" "$mimg" >/dev/null
+t1=$(now)
+t_many_mkgefs=$(awk -v a="$t0" -v z="$t1" 'BEGIN { printf "%.4f", z - a }')
+rm -rf "$many"
+sync
+t_many=$(best "$bin/gefs-fsck" -n "$mimg")
+mem_many=$(peak)
+many_blocks=$(( $(stat -c %s "$mimg") / 16384 ))
+rm -f "$mimg"
+
 # --- Memory at scale: a fresh, sparse image of BENCH_BIG_TIB TiB --------------------------------
 say "bench: gefs-fsck -n on a fresh ${big_tib} TiB sparse image"
 bigimg="$work/big.img"
@@ -238,6 +263,8 @@ r = {
            "memory_target_kib": 65536 + $image_blocks * 2 / 8 / 1024},
   "xxhsum": {"image_seconds": $t_xxh_img, "reachable_seconds": $t_xxh},
   "read": {"image_seconds": $t_read_img},
+  "many": {"files": $nfiles, "blocks": $many_blocks, "mkgefs_seconds": $t_many_mkgefs, "fsck_seconds": $t_many,
+           "fsck_peak_kib": $mem_many, "memory_target_kib": 65536 + $many_blocks * 2 / 8 / 1024},
   "big": {"tib": $big_tib, "blocks": $big_blocks, "fsck_seconds": $t_big, "fsck_peak_kib": $mem_big,
           "memory_target_kib": 65536 + $big_blocks * 2 / 8 / 1024},
   "btrfs": {"mkfs_seconds": $t_mkbtrfs, "check_seconds": $t_btrfs, "check_peak_kib": $mem_btrfs},
@@ -260,7 +287,8 @@ r["targets"] = {"fsck_within_1_5x_hash_floor": r["ratios"]["fsck_over_hash_floor
                 "fsck_faster_than_btrfs_check": b["check_seconds"] > f["seconds"],
                 "replay_20m_entries_per_s": r["rates"]["replay_entries_per_s"] >= 20e6,
                 "fsck_memory_under_64mib_plus_2_bits_per_block": f["peak_kib"] <= f["memory_target_kib"]
-                    and r["big"]["fsck_peak_kib"] <= r["big"]["memory_target_kib"]}
+                    and r["big"]["fsck_peak_kib"] <= r["big"]["memory_target_kib"]
+                    and r["many"]["fsck_peak_kib"] <= r["many"]["memory_target_kib"]}
 json.dump(r, open(sys.argv[1], "w"), indent=2, sort_keys=True)
 
 def mib(n): return "%.0f MiB" % (n / 1048576)
@@ -270,23 +298,28 @@ print("load average before the fsck runs: %s (other work on the machine slows th
 print("files: %d in %d directories, %s" % ($files, $dirs, mib($src_bytes)))
 print("gefs image: %s, %d blocks, %d reachable (%s)" % (mib($img_bytes), $image_blocks, $reachable, mib($reach_bytes)))
 print()
-print("mkgefs -d populate         %8.3f s   %7.0f MiB/s" % ($t_mkgefs, r["mkgefs"]["mib_per_s"]))
-print("gefs-fsck -n               %8.3f s   %7.0f MiB/s of reachable blocks, %.3f s CPU, peak memory %.1f MiB (target %.1f MiB)"
-      % (f["seconds"], r["rates"]["fsck_reachable_mib_per_s"], f["cpu_seconds"], f["peak_kib"] / 1024, f["memory_target_kib"] / 1024))
-print("xxhsum -H3 (hash floor)    %8.3f s   (%.3f s for the whole image)  fsck / floor %.2f  [target <= 1.5: %s]"
-      % (x["reachable_seconds"], x["image_seconds"], r["ratios"]["fsck_over_hash_floor"], ok(r["targets"]["fsck_within_1_5x_hash_floor"])))
-print("dd, the image once (read)  %8.3f s   fsck / read %.2f" % (r["read"]["image_seconds"], r["ratios"]["fsck_over_read"]))
-print("btrfs check --check-data-csum %5.3f s   peak memory %.1f MiB; btrfs / fsck %.2f  [target > 1: %s]"
-      % (b["check_seconds"], b["check_peak_kib"] / 1024, r["ratios"]["btrfs_check_over_fsck"], ok(r["targets"]["fsck_faster_than_btrfs_check"])))
-print("mkfs.btrfs --rootdir       %8.3f s   (once)" % b["mkfs_seconds"])
-print("gefs-replay                %8.3f s   %7.1f M entries/s (%d entries, %d log blocks)  [target >= 20: %s]"
-      % (L["replay_seconds"], r["rates"]["replay_entries_per_s"] / 1e6, L["entries"], L["blocks"], ok(r["targets"]["replay_20m_entries_per_s"])))
-print("gefs-logdump               %8.3f s   %7.1f M lines/s (%d lines)" % (L["logdump_seconds"], r["rates"]["logdump_lines_per_s"] / 1e6, L["logdump_lines"]))
-print("gefs-logdump --json        %8.3f s   %7.1f M entries/s" % (L["logdump_json_seconds"], r["rates"]["logdump_json_entries_per_s"] / 1e6))
-G = r["big"]
-print("gefs-fsck -n, fresh %g TiB %8.3f s   peak memory %.1f MiB (target %.1f MiB for %d blocks)"
-      % (G["tib"], G["fsck_seconds"], G["fsck_peak_kib"] / 1024, G["memory_target_kib"] / 1024, G["blocks"]))
-print("memory target (64 MiB + 2 bits per block, both images): %s" % ok(r["targets"]["fsck_memory_under_64mib_plus_2_bits_per_block"]))
+def row(label, seconds, rest=""):
+    print("%-31s %8.3f s   %s" % (label, seconds, rest))
+M, G = r["many"], r["big"]
+row("mkgefs -d populate", r["mkgefs"]["seconds"], "%.0f MiB/s" % r["mkgefs"]["mib_per_s"])
+row("gefs-fsck -n", f["seconds"], "%.0f MiB/s of reachable blocks, %.3f s CPU, peak memory %.1f MiB (target %.1f MiB)"
+    % (r["rates"]["fsck_reachable_mib_per_s"], f["cpu_seconds"], f["peak_kib"] / 1024, f["memory_target_kib"] / 1024))
+row("xxhsum -H3 (the hash floor)", x["reachable_seconds"], "(%.3f s for the whole image); fsck / floor %.2f  [target <= 1.5: %s]"
+    % (x["image_seconds"], r["ratios"]["fsck_over_hash_floor"], ok(r["targets"]["fsck_within_1_5x_hash_floor"])))
+row("dd (reading the image once)", r["read"]["image_seconds"], "fsck / read %.2f" % r["ratios"]["fsck_over_read"])
+row("btrfs check --check-data-csum", b["check_seconds"], "peak memory %.1f MiB; btrfs / fsck %.2f  [target > 1: %s]"
+    % (b["check_peak_kib"] / 1024, r["ratios"]["btrfs_check_over_fsck"], ok(r["targets"]["fsck_faster_than_btrfs_check"])))
+row("mkfs.btrfs --rootdir", b["mkfs_seconds"], "(once)")
+row("gefs-replay", L["replay_seconds"], "%.1f M entries/s (%d entries, %d log blocks)  [target >= 20: %s]"
+    % (r["rates"]["replay_entries_per_s"] / 1e6, L["entries"], L["blocks"], ok(r["targets"]["replay_20m_entries_per_s"])))
+row("gefs-logdump", L["logdump_seconds"], "%.1f M lines/s (%d lines)" % (r["rates"]["logdump_lines_per_s"] / 1e6, L["logdump_lines"]))
+row("gefs-logdump --json", L["logdump_json_seconds"], "%.1f M entries/s" % (r["rates"]["logdump_json_entries_per_s"] / 1e6))
+row("mkgefs -d, %d small files" % M["files"], M["mkgefs_seconds"], "%.0f files/s" % (M["files"] / M["mkgefs_seconds"]))
+row("gefs-fsck -n, those files", M["fsck_seconds"], "peak memory %.1f MiB (target %.1f MiB for %d blocks)"
+    % (M["fsck_peak_kib"] / 1024, M["memory_target_kib"] / 1024, M["blocks"]))
+row("gefs-fsck -n, fresh %g TiB" % G["tib"], G["fsck_seconds"], "peak memory %.1f MiB (target %.1f MiB for %d blocks)"
+    % (G["fsck_peak_kib"] / 1024, G["memory_target_kib"] / 1024, G["blocks"]))
+print("memory target (64 MiB + 2 bits per block, all three images): %s" % ok(r["targets"]["fsck_memory_under_64mib_plus_2_bits_per_block"]))
 if "cold" in r:
     c = r["cold"]
     print("cold cache (one run each after dropping caches): gefs-fsck %.3f s, xxhsum %.3f s, dd %.3f s, btrfs check %.3f s"
