@@ -44,8 +44,14 @@ for t in "${targets[@]}"; do
     max_len=16384
     case $t in fsck|repair|logdump) max_len=4096 ;; esac
     if [ -d "Fixtures/fuzz/$t" ]; then
-        echo "fuzz: $t: replaying Fixtures/fuzz/$t"
-        "$fuzz" -timeout=10 -malloc_limit_mb=1024 Fixtures/fuzz/$t/* 2>&1 | tail -1 || found=1
+        n=$(ls "Fixtures/fuzz/$t" | wc -l)
+        if "$fuzz" -timeout=10 -malloc_limit_mb=1024 Fixtures/fuzz/$t/* > "$work/$t-replay.log" 2>&1; then
+            echo "fuzz: $t: $n earlier findings replayed"
+        else
+            found=1
+            echo "fuzz: $t: an earlier finding fails again:" >&2
+            grep -E "Running:|ERROR|SUMMARY" "$work/$t-replay.log" | tail -3 >&2
+        fi
     fi
     mkdir -p "$work/corpus/$t" "$work/findings/$t"
     echo "fuzz: $t: $seconds s"
