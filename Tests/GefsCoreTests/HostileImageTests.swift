@@ -130,3 +130,63 @@ final class HostileImageTests: XCTestCase {
         everyTool(dev)
     }
 }
+
+extension HostileImageTests {
+    /// A snapshot tree of tens of thousands of Ksnap records and labels (a 64 MiB image holds
+    /// that many), all of one tree, which reaches 2000 blocks a deadlist of snapshot 1 lists:
+    /// every pass stays near-linear in them, and memory does not grow with snapshots times
+    /// listed blocks.
+    func testManySnapshots() throws {
+        let size = 64 << 20
+        let dev = MemoryDevice(size: size)
+        // main holds 2000 data blocks, every one of which a deadlist lists.
+        let root = Fixtures.scratch("many")
+        for i in 0..<200 {
+            try Data((0..<(10 * Format.blockSize)).map { UInt8(truncatingIfNeeded: $0 &+ i) }).write(to: root.appendingPathComponent("f\(i)"))
+        }
+        _ = try Formatter.write(to: dev, layout: try Layout(size: Int64(size)),
+                                options: FormatOptions(user: "glenda", time: 0), scan: try Populate.scan(root.path), plan: nil)
+        let img = try Image(device: dev)
+        let main = try TreeReader(img).tree(label: "main")
+        var dead: [Int64] = []
+        try TreeReader(img).forEach(main) { k, v in
+            if k.first == KeyKind.dat.rawValue { dead.append(v.s64(at: 0)) }
+            return true
+        }
+        XCTAssertEqual(dead.count, 2000)
+        var next = img.arenas[0].region.upperBound - B
+        let dl = DeadlistBlock(next: .null, addresses: dead).encodeBlock()
+        try dev.write(dl, at: next)
+        let dlp = BlockPointer(addr: next, hash: XXH3.hash(dl), gen: 0)
+        var records: [Record] = [Record(key: Key.dlist(gen: 1, bgen: 0).encode(), value: DeadlistRef(head: dlp, tail: dlp).encode())]
+        let n = 30_000
+        for g in 0..<Int64(n) {
+            let t = TreeRecord(nref: g == 0 ? UInt32(n - 1) : 0, nlbl: g % 3 == 0 ? 1 : 0, height: UInt32(main.height),
+                               gen: g, pred: g == 0 ? -1 : 0, succ: -1, base: -1, root: main.root)
+            records.append(Record(key: Key.snap(gen: UInt64(g)).encode(), value: t.encode()))
+        }
+        for g in stride(from: Int64(0), to: Int64(n), by: 3) {
+            records.append(Record(key: Key.label(name: Array("snap\(g)".utf8)).encode(), value: LabelValue(gen: UInt64(g), flags: 0).encode()))
+        }
+        records.sort { compareKeys($0.key, $1.key) < 0 }
+        let tree = try TreeBuilder.build(records) { node in
+            next -= B
+            let b = node.encodeBlock()
+            try dev.write(b, at: next)
+            return BlockPointer(addr: next, hash: XXH3.hash(b), gen: 0)
+        }
+        var sb = img.superblock
+        sb.snapRoot = BlockPointer(addr: tree.root.addr, hash: tree.root.hash)
+        sb.snapHeight = tree.height
+        sb.nextgen = UInt64(n)
+        try put(sb, on: dev)
+        let start = Date()
+        let c = Checker(image: try Image(device: dev))
+        c.run()
+        XCTAssertEqual(c.summary.snapshots, n)
+        XCTAssertEqual(c.summary.trees, 1, "one tree, walked once")
+        XCTAssertEqual(c.problems.filter { $0.code == .deadlistAddressLive }.count, 2000, "snapshot 1 shares the tree that reaches them")
+        XCTAssertFalse(c.problems.contains { $0.code == .deadlistReclaimable }, "snapshot 0 reaches them too")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20, "the check of \(n) snapshots")
+    }
+}

@@ -49,12 +49,16 @@ public final class Checker {
     /// Called with a line as each snapshot and tree is walked (`-v`).
     public var verbose: ((String) -> Void)?
 
-    /// The addresses the Kdlist deadlists list (sorted), and for each the gens of the file trees that
-    /// reach it (nodes and data), for the deadlist rules: far less than a bitmap per tree.
+    /// The addresses the Kdlist deadlists list (sorted), and for each what the deadlist rules
+    /// need of the file trees that reach it (nodes and data): the gen of the first Kdlist
+    /// listing it (its killer), the lowest gen of a snapshot whose tree reaches it, and whether
+    /// the killer's tree does. A few words per listed address, however many snapshots there are.
     var listedDead: [Int64] = []
-    var deadReach: [Int64: [Int64]] = [:]
-    /// Gens of the file trees walked so far (a gen met twice: the last tree counts).
-    var reachGens: Set<Int64> = []
+    var deadKiller: [Int64] = []
+    var deadMinGen: [Int64] = []
+    var deadLive: [Bool] = []
+    /// The snapshots whose tree is being walked (one tree walked once for all of them).
+    var walkedGens: (min: Int64, all: Set<Int64>) = (0, [])
     var qidsSeen: (files: Set<UInt64>, dirs: Set<UInt64>) = ([], [])
     var reported: Set<String> = []
     var blocksDone = 0, blocksTotal = 0

@@ -211,10 +211,10 @@ extension Checker {
             return
         }
         guard let killer else { return }
-        let gens = deadReach[a] ?? []
-        if gens.contains(killer.gen) {
+        let i = listedIndex(a)
+        if let i, deadLive[i], deadKiller[i] == killer.gen {
             add(Problem(.deadlistAddressLive, "lists \(hex(a)), which snapshot \(killer.gen) still reaches", block: a, path: name))
-        } else if !gens.contains(where: { $0 < killer.gen }) {
+        } else if !(i.map { deadMinGen[$0] < killer.gen } ?? false) {
             add(Problem(.deadlistReclaimable, "lists \(hex(a)), which no older snapshot reaches", block: a, path: name))
         }
     }
@@ -224,6 +224,8 @@ extension Checker {
     func checkSnapshots() {
         let nextgen = image.superblock.nextgen
         let gens = Set(contents.snapshots.map(\.gen))
+        // Counted once for all: per snapshot, tens of thousands of them would be quadratic.
+        let preds = contents.predCounts, labels = contents.labelsByGen
         for s in contents.snapshots {
             let name = "snapshot \(s.gen)"
             if s.flag != 0 { add(Problem(.snapRecordInvalid, "flag is \(hex(s.flag)), not 0", path: name)) }
@@ -234,9 +236,9 @@ extension Checker {
             for (what, link) in [("pred", s.pred), ("succ", s.succ)] where link != Format.none && !gens.contains(link) {
                 add(Problem(.snapLinkDangling, "\(what) \(link) names no snapshot", path: name))
             }
-            let nref = contents.snapshots.filter { $0.pred == s.gen }.count
+            let nref = preds[s.gen] ?? 0
             if nref != Int(s.nref) { add(Problem(.snapNrefMismatch, "nref is \(s.nref), \(nref) snapshots have it as pred", path: name)) }
-            let nlbl = contents.labels(of: s.gen).count
+            let nlbl = labels[s.gen]?.count ?? 0
             if nlbl != Int(s.nlbl) { add(Problem(.snapNlblMismatch, "nlbl is \(s.nlbl), \(nlbl) labels name it", path: name)) }
         }
         for l in contents.labels {

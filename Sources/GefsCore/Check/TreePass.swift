@@ -10,18 +10,22 @@ extension Checker {
         let sb = image.superblock
         checkDeadlist(DeadlistRef(head: sb.snapdlHead, tail: sb.snapdlTail), name: "snapdl", killer: nil)
         collectListedDead()
+        // Snapshots that share a tree: it is walked once, for all of them.
+        func identity(_ s: TreeRecord) -> String { "\(s.root.addr) \(s.root.hash) \(s.height)" }
+        var sharing: [String: [Int64]] = [:]
+        for s in contents.snapshots { sharing[identity(s), default: []].append(s.gen) }
         var walked: [String: Int64] = [:]
         let labels = contents.labelsByGen
         for s in contents.snapshots {
             let t = reader.tree(s, label: labels[s.gen]?.first?.text)
-            let same = "\(t.root.addr) \(t.root.hash) \(t.height)"
+            let same = identity(s)
             if let g = walked[same] {
                 verbose?("\(t.name): the same tree as snapshot \(g)")
-                startReach(s.gen)
-                for (a, gens) in deadReach where gens.contains(g) { deadReach[a]!.append(s.gen) }
                 continue
             }
             walked[same] = s.gen
+            let gens = sharing[same]!
+            walkedGens = (gens.min()!, Set(gens))
             checkFileTree(t)
         }
         summary.trees = walked.count
@@ -86,33 +90,39 @@ extension Checker {
 
     // MARK: What the deadlist rules need to know of the file trees (§9.6)
 
-    /// Reads the addresses every Kdlist chain lists, before the file trees are walked; the
-    /// chains' problems are reported when they are checked, after the trees.
+    /// Reads the addresses every Kdlist chain lists, with the gen of the first Kdlist listing
+    /// each (the one its rules are checked against: later listings are duplicates), before the
+    /// file trees are walked; the chains' problems are reported when they are checked, after.
     func collectListedDead() {
-        var all: [Int64] = []
+        var killer: [Int64: Int64] = [:]
         for d in contents.deadlists {
-            reader.walkDeadlist(d.ref, name: d.name, block: { _, blk in all += blk.addresses }, problem: { _ in })
+            let gen = Int64(bitPattern: d.gen)
+            reader.walkDeadlist(d.ref, name: d.name, block: { _, blk in
+                for a in blk.addresses where killer[a] == nil { killer[a] = gen }
+            }, problem: { _ in })
         }
-        listedDead = Array(Set(all)).sorted()
+        listedDead = killer.keys.sorted()
+        deadKiller = listedDead.map { killer[$0]! }
+        deadMinGen = [Int64](repeating: .max, count: listedDead.count)
+        deadLive = [Bool](repeating: false, count: listedDead.count)
     }
 
-    /// Begins what file tree `gen` reaches (again, for a gen met twice: the last tree counts).
-    func startReach(_ gen: Int64) {
-        guard !reachGens.insert(gen).inserted else { return }
-        for (a, gens) in deadReach where gens.contains(gen) { deadReach[a] = gens.filter { $0 != gen } }
-    }
-
-    /// Notes that a file tree reaches `addr`, when a deadlist lists it.
-    func noteReach(_ addr: Int64, _ tree: TreeRoot) {
-        guard !listedDead.isEmpty, let g = tree.gen else { return }
-        // A binary search: no hashing per block, and usually one or two steps.
+    /// The index of `addr` in `listedDead`, by binary search: no hashing per block, and
+    /// usually one or two steps.
+    func listedIndex(_ addr: Int64) -> Int? {
         var lo = 0, hi = listedDead.count
         while lo < hi {
             let m = (lo + hi) / 2
             if listedDead[m] < addr { lo = m + 1 } else { hi = m }
         }
-        guard lo < listedDead.count, listedDead[lo] == addr else { return }
-        deadReach[addr, default: []].append(g)
+        return lo < listedDead.count && listedDead[lo] == addr ? lo : nil
+    }
+
+    /// Notes that the file tree being walked reaches `addr`, when a deadlist lists it.
+    func noteReach(_ addr: Int64, _ tree: TreeRoot) {
+        guard !listedDead.isEmpty, tree.gen != nil, let i = listedIndex(addr) else { return }
+        deadMinGen[i] = min(deadMinGen[i], walkedGens.min)
+        if walkedGens.all.contains(deadKiller[i]) { deadLive[i] = true }
     }
 
     /// A data block named by a Kdat value: its gen, its place, and (once) its hash. Runs once
@@ -140,7 +150,6 @@ extension Checker {
     func checkFileTree(_ t: TreeRoot) {
         verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
         checkGen(t.root, of: t, from: "the Ksnap record")
-        if let g = t.gen { startReach(g) }
         let state = FileTreeState(tree: t, blockCount: space.blockCount)
         let walked = reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: true) },
                     record: { [unowned self] k, v in
