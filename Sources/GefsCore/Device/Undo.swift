@@ -95,13 +95,15 @@ public final class UndoWriter {
     /// write, the new contents' hash on every write. Durable when it returns.
     func record(addr: Int64, old: () throws -> [UInt8], new: [UInt8]) throws {
         precondition(!finished)
-        let first = saved.insert(addr).inserted
+        let first = !saved.contains(addr)
         var w = ByteWriter(capacity: Undo.recordSize(.first))
         w.u8((first ? Undo.Kind.first : .rewrite).rawValue)
         w.s64(addr)
         w.u64(XXH3.hash(new))
         if first { w.bytes(try old()) }
         try seal(&w)
+        // Saved only once its record is durable: a failed read or write saves nothing.
+        saved.insert(addr)
     }
 
     /// Writes the end record and closes the file: the writer finished.
@@ -116,9 +118,10 @@ public final class UndoWriter {
     }
 
     func seal(_ w: inout ByteWriter) throws {
-        chain = Undo.chained(chain, w.bytes)
-        w.u64(chain)
+        let next = Undo.chained(chain, w.bytes)
+        w.u64(next)
         try append(w.bytes)
+        chain = next
     }
 
     func append(_ bytes: [UInt8]) throws {
