@@ -37,12 +37,12 @@ rm -rf "$work/seeds"
 ASAN_OPTIONS=detect_leaks=0 GEFS_FUZZ_SEEDS="$work/seeds" GEFS_FUZZ_CORPUS="$work/damaged" "$fuzz" >/dev/null
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(superblock arena log leaf pivot fsck repair logdump)
+[ ${#targets[@]} -gt 0 ] || targets=(superblock arena log leaf pivot fsck repair logdump undo)
 found=0
 for t in "${targets[@]}"; do
     export GEFS_FUZZ_TARGET=$t
     max_len=16384
-    case $t in fsck|repair|logdump) max_len=4096 ;; esac
+    case $t in fsck|repair|logdump) max_len=4096 ;; undo) max_len=65536 ;; esac
     if [ -d "Fixtures/fuzz/$t" ]; then
         n=$(ls "Fixtures/fuzz/$t" | wc -l)
         if "$fuzz" -timeout=10 -malloc_limit_mb=1024 Fixtures/fuzz/$t/* > "$work/$t-replay.log" 2>&1; then

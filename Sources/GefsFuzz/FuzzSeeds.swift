@@ -1,4 +1,7 @@
 import GefsCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The seed corpus, drawn from the project's fixtures: the bases themselves, and every damaged
 /// image of gefs-fsck's corpus as a patch of its closest base; for the block targets, the
@@ -10,12 +13,14 @@ public enum FuzzSeeds {
     /// Seeds per target. `corpus` holds (name, image bytes) of damaged images.
     public static func make(bases: [[UInt8]], corpus: [(name: String, image: [UInt8])]) -> [FuzzTarget: [Seed]] {
         var patches: [Seed] = bases.indices.map { ("base\($0)", [UInt8($0)]) }
+        var undos: [Seed] = []
         var blocks: [BlockKindSeed: [Seed]] = [:]
         for (i, b) in bases.enumerated() { collect(base: b, name: "base\(i)", into: &blocks) }
         for c in corpus {
             let candidates = bases.indices.compactMap { ImagePatch.diff(base: $0, bases[$0], c.image) }
             guard let p = candidates.min(by: { $0.weight < $1.weight }) else { continue }
             patches.append((c.name, p.encoded))
+            if p.base == 0, undos.count < 4, let u = undoFile(of: p.device(bases)) { undos.append((c.name, u)) }
             let B = Format.blockSize
             for case let .bytes(blk, _, _) in p.edits where (blk + 1) * B <= c.image.count {
                 let b = Array(c.image[blk * B..<(blk + 1) * B])
@@ -30,10 +35,24 @@ public enum FuzzSeeds {
             case .arena: out[t] = blocks[.arena] ?? []
             case .log: out[t] = blocks[.log] ?? []
             case .leaf, .pivot: out[t] = (blocks[.leaf] ?? []) + (blocks[.pivot] ?? [])
+            case .undo: out[t] = undos
             }
             out[t] = unique(out[t]!)
         }
         return out
+    }
+
+    /// The undo file of gefs-fsck -y on `dev`, when the repair writes something.
+    static func undoFile(of dev: PatchedDevice) -> [UInt8]? {
+        let path = FuzzHarness.undoScratch + "-seed"
+        unlink(path)
+        defer { unlink(path) }
+        guard (try? Image(device: dev)) != nil, let w = try? UndoWriter(path: path, image: dev),
+              let through = try? Image(device: UndoDevice(dev, undo: w)) else { return nil }
+        let c = Checker(image: through)
+        c.run()
+        guard (try? Repairer(checker: c, mode: .all).repair()) != nil, (try? w.finish()) != nil, w.savedCount > 0 else { return nil }
+        return try? Files.read(path)
     }
 
     enum BlockKindSeed: Hashable {

@@ -1,4 +1,7 @@
 import GefsCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The fuzz targets: what each does with the fuzzer's bytes. The block targets decode one
 /// block and then put it in place in the small base image and read that image, so that the
@@ -21,11 +24,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// A patched image: gefs-logdump (text, JSON, raw, block histories), gefs-replay's report
     /// and rewrite plan, gefs-arenadump's report.
     case logdump
+    /// An undo file: read, checked against the small image and applied to it.
+    case undo
 
     /// Whether inputs are image patches rather than one block.
     public var takesPatch: Bool { [.fsck, .repair, .logdump].contains(self) }
     /// The longest input worth trying (libFuzzer's -max_len).
-    public var maxLength: Int { takesPatch ? 4096 : Format.blockSize }
+    public var maxLength: Int { takesPatch ? 4096 : self == .undo ? 4 * Format.blockSize : Format.blockSize }
 }
 
 /// Output that is counted and thrown away: the renderers run in full, nothing is kept.
@@ -74,6 +79,7 @@ public final class FuzzHarness {
         case .fsck: fsck(ImagePatch(parsing: input).device(bases))
         case .repair: repair(ImagePatch(parsing: input).device(bases))
         case .logdump: logdump(ImagePatch(parsing: input).device(bases))
+        case .undo: undo(input)
         }
     }
 
@@ -138,6 +144,15 @@ public final class FuzzHarness {
     func open(_ dev: BlockDevice) {
         guard let img = try? Image(device: dev) else { return }
         _ = Replay.all(img)
+    }
+
+    /// Where the undo target puts its input: UndoFile reads files.
+    static let undoScratch = "/tmp/gefs-fuzz-undo-\(getpid())"
+
+    func undo(_ input: [UInt8]) {
+        guard (try? Files.write(FuzzHarness.undoScratch, input)) != nil,
+              let u = try? UndoFile.read(path: FuzzHarness.undoScratch) else { return }
+        _ = try? u.apply(to: PatchedDevice(base: bases[0]))
     }
 
     // MARK: Image targets
