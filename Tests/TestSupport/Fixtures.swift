@@ -8,11 +8,17 @@ public enum Fixtures {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     public static let dir = root.appendingPathComponent("Fixtures")
 
-    /// A fresh scratch directory, removed at process exit by the OS's tmp cleaning only.
+    /// This test process's scratch folder, removed when the process exits (test images add up
+    /// to gigabytes over a run).
+    public static let scratchRoot: URL = {
+        let u = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gefs-tests-\(getpid())")
+        atexit { try? FileManager.default.removeItem(at: Fixtures.scratchRoot) }
+        return u
+    }()
+
+    /// A fresh scratch directory under `scratchRoot`.
     public static func scratch(_ name: String = "t") -> URL {
-        let u = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("gefs-tests-\(getpid())")
-            .appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
+        let u = scratchRoot.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
         try! FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
         return u
     }
