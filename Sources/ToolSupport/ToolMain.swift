@@ -54,3 +54,25 @@ public func warnIfBusy(_ tool: String, _ image: Image) {
         printError("\(tool): warning: \(image.name) is being written by another gefs-tools process; what is read may change")
     }
 }
+
+/// Opens an image for a read-only dump tool: on failure prints `tool: why` and exits with 2;
+/// warns when a writer holds the image.
+public func openForReading(_ tool: String, _ path: String) throws -> Image {
+    let img: Image
+    do { img = try Image(path: path) } catch {
+        printError("\(tool): \(error)")
+        throw ExitCode(2)
+    }
+    warnIfBusy(tool, img)
+    return img
+}
+
+/// The arenas a dump covers: the chosen ones in order, or all. An arena the image lacks is a
+/// usage error (exit 2).
+public func chooseArenas(_ tool: String, _ chosen: [Int], in img: Image) throws -> [Int] {
+    for a in chosen where !img.arenas.indices.contains(a) {
+        printError("\(tool): \(img.name): no arena \(a) (the image has \(img.arenas.count))")
+        throw ExitCode(2)
+    }
+    return chosen.isEmpty ? Array(img.arenas.indices) : Array(Set(chosen)).sorted()
+}

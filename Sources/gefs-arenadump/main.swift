@@ -29,17 +29,9 @@ struct ArenaDumpCommand: ParsableCommand {
     }
 
     func run() throws {
-        let img: Image
-        do { img = try Image(path: image) } catch {
-            printError("gefs-arenadump: \(error)")
-            throw ExitCode(2)
-        }
-        warnIfBusy("gefs-arenadump", img)
-        for a in arena where !img.arenas.indices.contains(a) {
-            printError("gefs-arenadump: \(image): no arena \(a) (the image has \(img.arenas.count))")
-            throw ExitCode(2)
-        }
-        var dump = ArenaDump(image: img, arenas: superblockOnly ? [] : (arena.isEmpty ? Array(img.arenas.indices) : arena.sorted()))
+        let img = try openForReading("gefs-arenadump", image)
+        let chosen = try chooseArenas("gefs-arenadump", arena, in: img)
+        var dump = ArenaDump(image: img, arenas: superblockOnly ? [] : chosen)
         dump.showRanges = ranges
         var problems = dump.problems
         var spaceMap: SpaceMap?
@@ -47,9 +39,9 @@ struct ArenaDumpCommand: ParsableCommand {
             // The map needs reachability: every pass of the checker, read-only.
             let checker = Checker(image: img)
             checker.run()
-            let chosen = Set(dump.replays.map(\.arena))
-            problems = checker.problems.filter { $0.arena == nil || chosen.contains($0.arena!) }
-            spaceMap = SpaceMap(image: img, replays: checker.replays.filter { chosen.contains($0.arena) },
+            let mapped = Set(chosen)
+            problems = checker.problems.filter { $0.arena == nil || mapped.contains($0.arena!) }
+            spaceMap = SpaceMap(image: img, replays: checker.replays.filter { mapped.contains($0.arena) },
                                 space: checker.space, width: (width ?? terminalWidth()) - 2)
         }
         if let svgFile, let spaceMap {

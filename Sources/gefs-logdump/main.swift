@@ -26,17 +26,9 @@ struct LogDumpCommand: ParsableCommand {
     }
 
     func run() throws {
-        let img: Image
-        do { img = try Image(path: image) } catch {
-            printError("gefs-logdump: \(error)")
-            throw ExitCode(2)
-        }
-        warnIfBusy("gefs-logdump", img)
-        for a in arena where !img.arenas.indices.contains(a) {
-            printError("gefs-logdump: \(image): no arena \(a) (the image has \(img.arenas.count))")
-            throw ExitCode(2)
-        }
-        var dump = LogDump(image: img, arenas: arena.isEmpty ? Array(img.arenas.indices) : arena.sorted())
+        let img = try openForReading("gefs-logdump", image)
+        let chosen = try chooseArenas("gefs-logdump", arena, in: img)
+        var dump = LogDump(image: img, arenas: chosen)
         dump.raw = raw
         dump.statsOnly = stats
         var out = StandardOutput()
