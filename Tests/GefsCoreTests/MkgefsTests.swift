@@ -286,7 +286,7 @@ final class MkgefsTests: XCTestCase {
         // Things gefs cannot hold: each skipped with one warning.
         let tooLong = String(repeating: "x", count: Format.nameMax + 1)
         try makeTree(nodes, at: root) { root in
-            FileManager.default.createFile(atPath: root.path + "/" + tooLong, contents: Data("x".utf8))
+            _ = FileManager.default.createFile(atPath: root.path + "/" + tooLong, contents: Data("x".utf8))
             try FileManager.default.createSymbolicLink(atPath: root.path + "/link", withDestinationPath: "big.bin")
             XCTAssertEqual(mkfifo(root.path + "/a/fifo", 0o644), 0)
         }
@@ -412,9 +412,9 @@ final class MkgefsTests: XCTestCase {
         let gefs = dir.appendingPathComponent("gefs.img").path
         _ = try FormatRequest(path: gefs, size: 2 << 20, options: options()).run()
         let other = dir.appendingPathComponent("other.img").path
-        FileManager.default.createFile(atPath: other, contents: Data(repeating: 0x55, count: 2 << 20))
+        _ = FileManager.default.createFile(atPath: other, contents: Data(repeating: 0x55, count: 2 << 20))
         let zeros = dir.appendingPathComponent("zeros.img").path
-        FileManager.default.createFile(atPath: zeros, contents: Data(count: 2 << 20))
+        _ = FileManager.default.createFile(atPath: zeros, contents: Data(count: 2 << 20))
         for (path, why) in [(gefs, "already holds a gefs8.00 file system (use -f to format over it)"),
                             (other, "holds data that is not a gefs image (use -f to overwrite it)")] {
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -463,7 +463,7 @@ final class MkgefsTests: XCTestCase {
         fails(FormatRequest(path: missing, size: 2 << 20, options: options(), root: missing),
               "\(missing): cannot read: No such file or directory")
         let file = dir.appendingPathComponent("f").path
-        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         fails(FormatRequest(path: missing, size: 2 << 20, options: options(), root: file), "\(file): not a directory")
         fails(FormatRequest(path: "/proc/version/x.img", size: 2 << 20, options: options()), "/proc/version/x.img: Not a directory")
         XCTAssertFalse(FileManager.default.fileExists(atPath: missing))

@@ -74,7 +74,7 @@ final class ArenadumpToolTests: XCTestCase {
         let badFlag = try Fixtures.tool("gefs-arenadump", ["--bogus", "x"])
         XCTAssertEqual(badFlag.status, 2)
         let notGefs = Fixtures.scratch().appendingPathComponent("zero.img").path
-        FileManager.default.createFile(atPath: notGefs, contents: Data(count: 1 << 20))
+        _ = FileManager.default.createFile(atPath: notGefs, contents: Data(count: 1 << 20))
         let z = try Fixtures.tool("gefs-arenadump", [notGefs])
         XCTAssertEqual(z.status, 2)
         XCTAssertTrue(z.stderr.contains("no valid superblock"), z.stderr)

@@ -104,7 +104,7 @@ public final class TreeReader {
     public func forEach(_ tree: TreeRoot, range: KeyRange = .all, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
         var failure: Problem?
         var thrown: Error?
-        withoutActuallyEscaping(body) { body in
+        _ = withoutActuallyEscaping(body) { body in
             walk(tree, range: range, record: { k, v in
                 guard failure == nil, thrown == nil else { return false }
                 do { return try body(k, v) } catch { thrown = error; return false }
