@@ -9,7 +9,7 @@ import TestSupport
 final class CheckerFuzzTests: XCTestCase {
     func testRandomDamageWithRehashedParents() throws {
         let src = Fixtures.dir.appendingPathComponent("fsck/005-clean-mkgefs-tree/image.img.gz").path
-        var rng = SplitMix(seed: 0x6765_6673)
+        var rng = SeededRandom(seed: 0x6765_6673)
         for round in 0..<40 {
             let path = Fixtures.scratch("fuzz").appendingPathComponent("image.img").path
             XCTAssertEqual(try Fixtures.run("/bin/sh", ["-c", "gzip -dc '\(src)' > '\(path)'"]).status, 0)
@@ -39,15 +39,3 @@ final class CheckerFuzzTests: XCTestCase {
     }
 }
 
-/// A small deterministic generator, so that a failure can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

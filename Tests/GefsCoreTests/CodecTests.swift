@@ -1,21 +1,6 @@
 import XCTest
 import GefsCore
-
-/// A small seeded generator (SplitMix64), so that every run tries the same buffers.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-    mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8.random(in: 0...255, using: &self) } }
-    mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &self) }
-    mutating func s64() -> Int64 { Int64(bitPattern: next()) }
-}
+import TestSupport
 
 /// Every codec of Format/: what is encoded decodes to the same value, and no buffer, however
 /// short, long or random, makes a decoder trap.

@@ -1,5 +1,6 @@
 import XCTest
 import GefsCore
+import TestSupport
 
 /// Bulk loading (FORMAT.md §9.1–§9.3): every record comes back in order, pivots have correct
 /// separators and fills and at least two children, all leaves are at one depth.
