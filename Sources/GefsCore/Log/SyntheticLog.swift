@@ -69,7 +69,7 @@ public struct SyntheticLog {
 }
 
 /// A small, fast, seeded generator (SplitMix64), so that synthetic logs are reproducible.
-public struct SplitMix64 {
+public struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
