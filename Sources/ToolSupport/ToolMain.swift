@@ -76,3 +76,17 @@ public func chooseArenas(_ tool: String, _ chosen: [Int], in img: Image) throws 
     }
     return chosen.isEmpty ? Array(img.arenas.indices) : Array(Set(chosen)).sorted()
 }
+
+/// Opens an image for a tool that may write: an exclusive lock when writing (shared otherwise),
+/// a warning when another writer holds it, and, with `undo`, the image opened again through an
+/// undo file created once the image has opened. Throws the device's or the image's error.
+public func openForWriting(_ tool: String, _ path: String, writable: Bool, undo: String?,
+                           busyNote: String) throws -> (Image, UndoWriter?) {
+    let dev = try FileDevice(path: path, writable: writable)
+    try dev.lock(writable ? .exclusive : .shared)
+    if dev.busy { printError("\(tool): warning: \(path) is being written by another gefs-tools process; \(busyNote)") }
+    let img = try Image(device: dev)
+    guard let undo else { return (img, nil) }
+    let w = try UndoWriter(path: undo, image: dev)
+    return (try Image(device: UndoDevice(dev, undo: w)), w)
+}

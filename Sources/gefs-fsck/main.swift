@@ -55,16 +55,8 @@ struct Fsck: ParsableCommand {
         var opened: Image
         var undoWriter: UndoWriter?
         do {
-            let dev = try FileDevice(path: path, writable: mode != .none)
-            try dev.lock(mode != .none ? .exclusive : .shared)
-            if dev.busy { printError("gefs-fsck: warning: \(path) is being written by another gefs-tools process; the check may see it change") }
-            opened = try Image(device: dev)
-            // Created once the image opens; the image is opened again through the undo file.
-            if let u = undo {
-                let w = try UndoWriter(path: u, image: dev)
-                undoWriter = w
-                opened = try Image(device: UndoDevice(dev, undo: w))
-            }
+            (opened, undoWriter) = try openForWriting("gefs-fsck", path, writable: mode != .none, undo: undo,
+                                                      busyNote: "the check may see it change")
         } catch let e as ImageError {
             report.problems = e.problems.map { var p = $0; p.pass = 1; return p }
             report.operationalError = "no valid superblock"

@@ -39,16 +39,8 @@ struct ReplayCommand: ParsableCommand {
         var img: Image
         var undoWriter: UndoWriter?
         do {
-            let dev = try FileDevice(path: image, writable: write)
-            try dev.lock(write ? .exclusive : .shared)
-            if dev.busy { printError("gefs-replay: warning: \(image) is being written by another gefs-tools process; what is read may change") }
-            img = try Image(device: dev)
-            // Once the image opens, it is opened again through the undo file.
-            if let u = undo {
-                let w = try UndoWriter(path: u, image: dev)
-                undoWriter = w
-                img = try Image(device: UndoDevice(dev, undo: w))
-            }
+            (img, undoWriter) = try openForWriting("gefs-replay", image, writable: write, undo: undo,
+                                                   busyNote: "what is read may change")
         } catch let e as DeviceError {
             throw fail(e.message, 2)
         } catch {
