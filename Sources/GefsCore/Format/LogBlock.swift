@@ -29,7 +29,7 @@ public enum LogBlock {
 }
 
 /// What a walk over one log block's words meets, in order.
-public enum LogStep: Equatable, Sendable {
+public enum Gefs8LogStep: Equatable, Sendable {
     /// A well-formed entry at data offset `offset`.
     case entry(offset: Int, LogEntry)
     /// LogNop or an op above 7: the rest of the block cannot be read.
@@ -49,7 +49,7 @@ public struct LogCursor: IteratorProtocol, Sequence {
 
     public init(_ block: [UInt8]) { self.block = block }
 
-    public mutating func next() -> LogStep? {
+    public mutating func next() -> Gefs8LogStep? {
         guard !done else { return nil }
         guard offset <= LogBlock.lastWord else { done = true; return .noTerminator }
         let at = offset
