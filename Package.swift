@@ -17,10 +17,12 @@ let package = Package(
             pkgConfig: "libxxhash",
             providers: [.apt(["libxxhash-dev"])]
         ),
+        // gefs9.00's hash (FORMAT-9FRONT.md §2): a C entry point over Debian's libmetrohash-dev.
+        .target(name: "CMetroHash", linkerSettings: [.linkedLibrary("metrohash")]),
         .target(
             name: "GefsCore",
             dependencies: [
-                "CXXHash",
+                "CXXHash", "CMetroHash",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

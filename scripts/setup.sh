@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what gefs-tools needs on a fresh Debian machine, when it is missing:
-# libxxhash-dev (the XXH3 library, found through pkg-config), xxhash (xxhsum, for benchmarks),
+# libxxhash-dev (the XXH3 library, found through pkg-config), libmetrohash-dev (gefs9.00's
+# MetroHash64_1, a C++ library with no pkg-config file), xxhash (xxhsum, for benchmarks),
 # gzip (fixtures are stored compressed) and pkg-config.
 set -euo pipefail
 missing=()
 pkg-config --exists libxxhash 2>/dev/null || missing+=(libxxhash-dev)
+[ -e /usr/include/metrohash/metrohash64.h ] || missing+=(libmetrohash-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v xxhsum >/dev/null || missing+=(xxhash)
 command -v gzip >/dev/null || missing+=(gzip)
