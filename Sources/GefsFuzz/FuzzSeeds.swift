@@ -58,7 +58,7 @@ public enum FuzzSeeds {
     enum BlockKindSeed: Hashable {
         case superblock, arena, log, leaf, pivot
         init?(_ b: [UInt8]) {
-            if b.starts(with: Format.magic) { self = .superblock; return }
+            if DiskFormats.named(byMagicOf: b) != nil { self = .superblock; return }
             switch b.u16(at: 0) {
             case BlockType.arena.rawValue: self = .arena
             case BlockType.log.rawValue: self = .log

@@ -29,8 +29,8 @@ struct Mkgefs: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        if let a = arenas, !(1...Format.maxArenas).contains(a) {
-            throw ValidationError("--arenas must be between 1 and \(Format.maxArenas)")
+        if let a = arenas, !(1...Gefs8Format.maxArenas).contains(a) {
+            throw ValidationError("--arenas must be between 1 and \(Gefs8Format.maxArenas)")
         }
         if let s = size, (try? Layout.parseSize(s)) == nil {
             throw ValidationError("bad size \"\(s)\": expected bytes with an optional K, M, G or T suffix")

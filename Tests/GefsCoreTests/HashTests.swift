@@ -1,5 +1,6 @@
 import XCTest
 import GefsCore
+import TestSupport
 
 final class HashTests: XCTestCase {
     func testVectors() {

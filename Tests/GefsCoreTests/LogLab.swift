@@ -1,5 +1,6 @@
 import XCTest
 import GefsCore
+import TestSupport
 
 /// Small in-memory images with hand-made allocation logs, for the replay and rewrite tests:
 /// `narena` arenas of 64 blocks (62 allocatable), no trees. Log blocks are laid out with
@@ -72,10 +73,10 @@ struct LogLab {
         let sb = Superblock(narena: narena, snapHeight: 1, snapRoot: .null, nextqid: 3, nextgen: 3, qgen: qgen,
                             arenasz: arenasz, fssize: Int64(device.size),
                             arenas: (0..<narena).map { Superblock.ArenaRef(addr: LogLab.B + Int64($0) * arenasz, hash: 0) })
-        try SyncWriter(device: device).commit(superblock: sb, arenas: copies([Int64](repeating: 0, count: narena)))
+        try SyncWriter(device: device, format: gefs8).commit(superblock: sb, arenas: copies([Int64](repeating: 0, count: narena)))
         let first = try Image(device: device)
         let replayed = (0..<narena).map { (used?[$0]) ?? Replay.arena(first, $0).used }
-        try SyncWriter(device: device).commit(superblock: sb, arenas: copies(replayed))
+        try SyncWriter(device: device, format: gefs8).commit(superblock: sb, arenas: copies(replayed))
         return try Image(device: device)
     }
 }

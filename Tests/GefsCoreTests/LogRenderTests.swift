@@ -1,5 +1,6 @@
 import XCTest
 import GefsCore
+import TestSupport
 
 /// The dump renderers' fast paths print exactly what the ordinary formatting prints, and the
 /// streamed JSON is valid JSON in the documented layout.

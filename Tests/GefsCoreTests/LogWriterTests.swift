@@ -1,5 +1,6 @@
 import XCTest
 import GefsCore
+import TestSupport
 
 /// The allocator and log writer (FORMAT.md §8.4), checked by replaying what it writes with the
 /// strict §8.3 replay.
@@ -9,7 +10,7 @@ final class LogWriterTests: XCTestCase {
     /// Commits the logs to a memory image (headers, superblocks, footers) and opens it.
     func commit(_ logs: [ArenaLog], _ layout: Layout, qgen: UInt64) throws -> Image {
         let dev = MemoryDevice(size: Int(layout.fssize))
-        var w = SyncWriter(device: dev)
+        var w = SyncWriter(device: dev, format: gefs8)
         for l in logs { for (addr, block) in l.logBlockContents() { w.queue(block, at: addr) } }
         let sb = Superblock(narena: layout.narena, snapHeight: 1, snapRoot: .null, nextqid: 3, nextgen: 3, qgen: qgen,
                             arenasz: layout.arenasz, fssize: layout.fssize, arenas: [])
@@ -39,7 +40,7 @@ final class LogWriterTests: XCTestCase {
 
     func testFreshLog() throws {
         let layout = try Layout(size: 4 << 20, arenas: 1)
-        var log = ArenaLog(index: 0, region: layout.region(0))
+        var log = ArenaLog(format: gefs8, index: 0, region: layout.region(0))
         let start = layout.region(0).lowerBound
         XCTAssertEqual(log.head, start)
         XCTAssertEqual(log.used, B)
@@ -51,7 +52,7 @@ final class LogWriterTests: XCTestCase {
 
     func testLowestFirstAndFreesWaitForTheSync() throws {
         let layout = try Layout(size: 4 << 20, arenas: 1)
-        var log = ArenaLog(index: 0, region: layout.region(0))
+        var log = ArenaLog(format: gefs8, index: 0, region: layout.region(0))
         let start = layout.region(0).lowerBound
         let a = try log.alloc()!, b = try log.alloc()!, c = try log.alloc()!
         XCTAssertEqual([a, b, c], [start + B, start + 2 * B, start + 3 * B])
@@ -70,7 +71,7 @@ final class LogWriterTests: XCTestCase {
     /// Each append moves the LogEnd word to `logsz`; the header's logsz never counts it.
     func testLogEndFollowsEveryAppend() throws {
         let layout = try Layout(size: 4 << 20, arenas: 1)
-        var log = ArenaLog(index: 0, region: layout.region(0))
+        var log = ArenaLog(format: gefs8, index: 0, region: layout.region(0))
         for n in 0..<20 {
             let block = contents(log, log.head)
             let logsz = Int(block.u16(at: 2))
@@ -85,7 +86,7 @@ final class LogWriterTests: XCTestCase {
     /// LogAlloc1 and then a LogChain in the old tail, and the pending entry starts the new block.
     func testChainingRecordsTheNewBlockInTheOldTail() throws {
         let layout = try Layout(size: 64 << 20, arenas: 1)
-        var log = ArenaLog(index: 0, region: layout.region(0))
+        var log = ArenaLog(format: gefs8, index: 0, region: layout.region(0))
         var sizes: [Int] = []
         while log.chain.count == 1 { sizes.append(log.tailLogsz); _ = try log.alloc() }
         XCTAssertGreaterThanOrEqual(sizes.last!, Format.logSpace - Format.logSlop)
@@ -107,7 +108,7 @@ final class LogWriterTests: XCTestCase {
     /// is still recorded before it, so replay finds the live tail allocated.
     func testBarrierStartingANewBlock() throws {
         let layout = try Layout(size: 64 << 20, arenas: 1)
-        var log = ArenaLog(index: 0, region: layout.region(0))
+        var log = ArenaLog(format: gefs8, index: 0, region: layout.region(0))
         while log.tailLogsz < Format.logSpace - Format.logSlop { _ = try log.alloc() }
         try log.sync(1)
         XCTAssertEqual(log.chain.count, 2)
@@ -123,7 +124,7 @@ final class LogWriterTests: XCTestCase {
 
     func testCompressionRewritesTheLogAsTheFreeMap() throws {
         let layout = try Layout(size: 128 << 20, arenas: 1)
-        var log = ArenaLog(index: 0, region: layout.region(0))
+        var log = ArenaLog(format: gefs8, index: 0, region: layout.region(0))
         var blocks: [Int64] = []
         for _ in 0..<6000 { blocks.append(try log.alloc()!) }
         for (i, b) in blocks.enumerated() where i % 3 == 1 { try log.free(b) }
@@ -153,7 +154,7 @@ final class LogWriterTests: XCTestCase {
     /// A log of two blocks would become one block of free extents and a tail: no shorter.
     func testCompressionNeedsAShorterLog() throws {
         let layout = try Layout(size: 128 << 20, arenas: 1)
-        var log = ArenaLog(index: 0, region: layout.region(0))
+        var log = ArenaLog(format: gefs8, index: 0, region: layout.region(0))
         XCTAssertFalse(try log.compress())
         while log.chain.count < 2 { _ = try log.alloc() }
         let before = log.chain
@@ -166,7 +167,7 @@ final class LogWriterTests: XCTestCase {
 
     func testFullArenaKeepsItsReserveForTheLog() throws {
         let layout = try Layout(size: Layout.minimumSize, arenas: 1)
-        var log = ArenaLog(index: 0, region: layout.region(0))
+        var log = ArenaLog(format: gefs8, index: 0, region: layout.region(0))
         var n = 0
         while try log.alloc(reserve: Allocator.reserve) != nil { n += 1 }
         XCTAssertEqual(n, 64 - 2 - 1 - Allocator.reserve)
@@ -178,7 +179,7 @@ final class LogWriterTests: XCTestCase {
     /// Arenas take turns, eight allocations at a time; a full arena passes its turn on.
     func testAllocatorTakesTurns() throws {
         let layout = try Layout(size: (3 * 80 + 2) * 16384, arenas: 3)
-        var alloc = Allocator(arenas: (0..<3).map { ArenaLog(index: $0, region: layout.region($0)) })
+        var alloc = Allocator(arenas: (0..<3).map { ArenaLog(format: gefs8, index: $0, region: layout.region($0)) })
         var arenas: [Int] = []
         for _ in 0..<48 { arenas.append(alloc.arena(containing: try alloc.alloc())!) }
         XCTAssertEqual(arenas, (0..<48).map { ($0 / 8) % 3 })

@@ -44,8 +44,8 @@ final class ReplayTests: XCTestCase {
         var lines: [String] = []
         let r = Replay.arena(image, 0) { event in
             switch event {
-            case let .block(addr, index, header, computed, committed):
-                lines.append("block \(hex(addr)) \(index) logsz \(header!.logsz) ok \(header!.loghash == computed) \(committed)")
+            case let .block(addr, index, header, committed):
+                lines.append("block \(hex(addr)) \(index) logsz \(header!.logsz) ok \(header!.storedHash == header!.computedHash) \(committed)")
             case let .entry(block, offset, e, committed, barrier):
                 lines.append("\(hex(block)) +\(offset) \(e) \(committed) \(barrier.map(String.init) ?? "-")")
             case let .ignored(_, offset, e): lines.append("ignored +\(offset) \(e)")
@@ -328,7 +328,7 @@ final class ReplayTests: XCTestCase {
         let old = try Image(device: lab.device)
         let oldFree = (0..<2).map { Replay.arena(old, $0).free }
         // The sync: each arena allocates two blocks and frees nothing.
-        var w = SyncWriter(device: lab.device)
+        var w = SyncWriter(device: lab.device, format: gefs8)
         var copies: [ArenaCopy] = []
         for a in 0..<2 {
             w.queue(LogLab.logBlock(lab.start(arena: a) + [.sync(1), .alloc(lab.blk(1, arena: a)), .alloc(lab.blk(2, arena: a)), .sync(2)]),
@@ -340,7 +340,7 @@ final class ReplayTests: XCTestCase {
         let writes = 8
         for k in 0...writes {
             let dev = MemoryDevice(name: "crash\(k)", bytes: before, crashAfter: k)
-            var wk = SyncWriter(device: dev)
+            var wk = SyncWriter(device: dev, format: gefs8)
             for (addr, b) in w.blocks { wk.queue(b, at: addr) }
             try wk.commit(superblock: sb, arenas: copies)
             XCTAssertEqual(dev.writesAttempted, writes)
@@ -397,7 +397,7 @@ final class ReplayTests: XCTestCase {
         var blocks: [Int64] = []
         let r = Replay.arena(image, 0) { event in
             if case let .entry(_, _, e, true, _) = event { ops.append(e.op) }
-            if case let .block(addr, _, _, _, _) = event { blocks.append(addr) }
+            if case let .block(addr, _, _, _) = event { blocks.append(addr) }
         }
         XCTAssertEqual(r.problems, [])
         XCTAssertEqual(blocks, [0xd0000, 0xcc000])

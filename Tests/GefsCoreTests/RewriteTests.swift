@@ -209,7 +209,7 @@ final class RewriteTests: XCTestCase {
         XCTAssertEqual(plan.verify(dev), [])
         let after = try Image(device: dev)
         var sizes: [Int] = []
-        let again = Replay.arena(after, 0) { if case let .block(_, _, h, _, _) = $0 { sizes.append(h!.logsz) } }
+        let again = Replay.arena(after, 0) { if case let .block(_, _, h, _) = $0 { sizes.append(h!.logsz) } }
         XCTAssertEqual(again.problems, [])
         XCTAssertEqual(again.free, p.free)
         XCTAssertGreaterThanOrEqual(sizes[0], Format.logSpace - Format.logSlop, "the first block is filled before chaining")

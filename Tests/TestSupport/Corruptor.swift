@@ -125,7 +125,8 @@ public final class Corruptor {
         let img = try image()
         var sb = img.superblock
         try body(&sb)
-        for s in slots { try write(sb.encodeBlock(), at: s == .sb0 ? 0 : sb.fssize - Format.blockSize64) }
+        let b = img.format.encodeSuperblock(sb)
+        for s in slots { try write(b, at: s == .sb0 ? 0 : img.format.backupSuperblockAddress(for: sb, blockCount: img.device.blockCount)) }
     }
 
     /// Edits arena `i`'s current copy and writes it to `slots`; with `record`, the superblock
@@ -136,31 +137,31 @@ public final class Corruptor {
         try body(&c)
         let b = c.encodeBlock()
         for s in slots { try write(b, at: img.arenas[i].addr(of: s)) }
-        if record { try editSuperblock { $0.arenas[i].hash = XXH3.hash(b) } }
+        if record { try editSuperblock { $0.arenas[i].hash = img.format.hash(b) } }
     }
 
     // MARK: Logs
 
     /// Rewrites the entries of a log block (its terminator included) and fixes its loghash.
     public func editLog(_ addr: Int64, _ body: (inout [LogEntry]) throws -> Void) throws {
+        let format = try image().format
         try edit(addr, rehash: false) { b in
             var entries: [LogEntry] = []
-            for case let .entry(_, e) in LogCursor(b) { entries.append(e) }
+            for case let .entry(_, e) in format.logSteps(b) { entries.append(e) }
             try body(&entries)
-            var builder = LogBlockBuilder()
+            var builder = Gefs8LogBlockWriter()
             for e in entries.dropLast() { builder.append(e) }
             if let last = entries.last, last.op == .chain { builder.chain(to: last.addr) }
             b = builder.block
-            Corruptor.sealLog(&b)
+            format.sealLogBlock(&b)
         }
     }
 
     /// Edits a log block's raw words, then fixes its loghash.
     public func editLogWords(_ addr: Int64, _ body: (inout [UInt8]) throws -> Void) throws {
-        try edit(addr, rehash: false) { b in try body(&b); Corruptor.sealLog(&b) }
+        let format = try image().format
+        try edit(addr, rehash: false) { b in try body(&b); format.sealLogBlock(&b) }
     }
-
-    static func sealLog(_ b: inout [UInt8]) { b.put(LogBlock.computedHash(b), at: 4) }
 
     /// The arena's head log block.
     public func logHead(_ arena: Int) throws -> Int64 {

@@ -258,7 +258,7 @@ extension Corruptor {
     /// Every block of arena `i`'s log chain, committed or not, in chain order.
     func logChain(_ i: Int) throws -> [Int64] {
         var out: [Int64] = []
-        _ = Replay.arena(try image(), i) { if case let .block(addr, _, _, _, _) = $0 { out.append(addr) } }
+        _ = Replay.arena(try image(), i) { if case let .block(addr, _, _, _) = $0 { out.append(addr) } }
         return out
     }
 

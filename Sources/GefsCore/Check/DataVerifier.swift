@@ -79,6 +79,7 @@ final class DataVerifier {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: runBlocks * B, alignment: 4096)
         defer { buffer.deallocate() }
         var found: [(Int, Problem)] = []
+        let format = image.format
         var start = 0
         while start < order.count {
             // The run: neighbours in address order, at most runBlocks.
@@ -89,7 +90,7 @@ final class DataVerifier {
             let read = (try? image.device.read(at: batch[order[start]].bp.addr, into: bytes)) != nil
             for k in start..<end {
                 let i = order[k], o = (k - start) * B
-                if read, XXH3.accepts(stored: batch[i].bp.hash, computed: XXH3.hash(UnsafeRawBufferPointer(rebasing: bytes[o..<o + B]))) {
+                if read, format.accepts(stored: batch[i].bp.hash, computed: format.hash(UnsafeRawBufferPointer(rebasing: bytes[o..<o + B]))) {
                     continue
                 }
                 if let p = slowVerify(batch[i], tree: tree, image: image) { found.append((i, p)) }

@@ -42,7 +42,7 @@ public enum Undo {
     static func chained(_ chain: UInt64, _ bytes: [UInt8]) -> UInt64 {
         var b = [UInt8](repeating: 0, count: 8)
         b.put(chain, at: 0)
-        return XXH3.hash(b + bytes)
+        return undoHash(b + bytes)
     }
 }
 
@@ -83,7 +83,7 @@ public final class UndoWriter {
         let name = Array(image.name.utf8.prefix(Int(UInt16.max)))
         w.u16(UInt16(name.count))
         w.bytes(name)
-        chain = XXH3.hash(w.bytes)
+        chain = undoHash(w.bytes)
         w.u64(chain)
         try append(w.bytes)
         try syncDirectory()
@@ -99,7 +99,7 @@ public final class UndoWriter {
         var w = ByteWriter(capacity: Undo.recordSize(.first))
         w.u8((first ? Undo.Kind.first : .rewrite).rawValue)
         w.s64(addr)
-        w.u64(XXH3.hash(new))
+        w.u64(undoHash(new))
         if first { w.bytes(try old()) }
         try seal(&w)
         // Saved only once its record is durable: a failed read or write saves nothing.
@@ -218,7 +218,7 @@ public struct UndoFile {
                     out.append("block \(hex(addr)) cannot be read: \(error)")
                     continue
                 }
-                if written[addr]?.contains(XXH3.hash(now)) == true { continue }
+                if written[addr]?.contains(undoHash(now)) == true { continue }
                 if try now == old(offset) { continue }
                 out.append("block \(hex(addr)) holds neither what the writer wrote there nor its old contents")
             }
@@ -274,7 +274,7 @@ struct UndoReader {
         let nameBytes = try take(Int(fixed.u16(at: 24)))
         let headHash = try take(8)
         guard headHash.count == 8 else { throw damaged("the header is cut short") }
-        var chain = XXH3.hash(fixed + nameBytes)
+        var chain = undoHash(fixed + nameBytes)
         guard headHash.u64(at: 0) == chain else { throw damaged("the header's hash does not match") }
         var blocks: [(addr: Int64, offset: Int64)] = []
         var written: [Int64: Set<UInt64>] = [:]
@@ -323,3 +323,6 @@ struct UndoReader {
         return end - start <= Int64(size)
     }
 }
+
+/// `H` of the undo file: gefs8.00's XXH3-64 (FORMAT.md §2), whatever the image's format.
+@inline(__always) func undoHash(_ bytes: [UInt8]) -> UInt64 { Gefs8Format().hash(bytes) }

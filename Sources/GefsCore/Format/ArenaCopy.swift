@@ -1,10 +1,11 @@
-/// An arena header or footer (FORMAT.md §7); both copies hold the same bytes.
+/// An arena header or footer (FORMAT.md §7, FORMAT-9FRONT.md §7: the same bytes in both
+/// formats); both copies hold the same bytes.
 public struct ArenaCopy: Equatable, Sendable {
     /// First block of the allocation log.
     public var loghd: Int64
     /// Advisory hash of the head log block; readers ignore it.
     public var loghdHash: UInt64
-    /// Bytes in the allocatable region.
+    /// gefs8.00: bytes in the allocatable region; gefs9.00: the span minus 2·B (region and tail).
     public var size: Int64
     /// Allocated bytes in the allocatable region as of this copy.
     public var used: Int64
@@ -20,23 +21,12 @@ public struct ArenaCopy: Equatable, Sendable {
         return b
     }
 
-    /// Decodes the fields; checks the type and the zero tail. Geometry is `wellFormedError`'s job.
+    /// Decodes the fields; checks the type and the zero tail. Geometry is the format's `arenaCopyError`.
     public static func decode(_ b: [UInt8]) throws -> ArenaCopy {
         guard b.count == Format.blockSize else { throw FormatError.truncated("arena block", needed: Format.blockSize, available: b.count) }
         let t = b.u16(at: 0)
         guard t == BlockType.arena.rawValue else { throw FormatError.wrongType(expected: .arena, found: t) }
         guard b.allZero(34..<b.count) else { throw FormatError.invalid("arena block", "bytes past the fields are not zero") }
         return ArenaCopy(loghd: b.s64(at: 2), loghdHash: b.u64(at: 10), size: b.s64(at: 18), used: b.s64(at: 26))
-    }
-
-    /// Why this copy is not well formed for an arena of `arenasz` bytes based at `base`, or nil.
-    public func wellFormedError(base: Int64, arenasz: Int64) -> String? {
-        let B = Format.blockSize64
-        if size != arenasz - 2 * B { return "size \(size), expected \(arenasz - 2 * B)" }
-        if used < 0 || used > size { return "used \(used) outside 0...\(size)" }
-        if loghd % B != 0 || loghd < base + B || loghd >= base + arenasz - B {
-            return "loghd \(hex(loghd)) is not a block of the allocatable region"
-        }
-        return nil
     }
 }

@@ -1,4 +1,5 @@
-/// Constants of the gefs8.00 on-disk format (FORMAT.md §1).
+/// Constants both on-disk formats share (FORMAT.md §1, FORMAT-9FRONT.md §1): the block size and
+/// the tree layer. What differs lives in each format's folder.
 public enum Format {
     /// Block size: every block address is a multiple of it.
     public static let blockSize = 16384
@@ -8,24 +9,15 @@ public enum Format {
     public static let pivotPointerSize = 26
     public static let leafHeaderSize = 6
     public static let pivotHeaderSize = 10
-    public static let logHeaderSize = 12
-    public static let deadlistHeaderSize = 28
     public static let leafSpace = blockSize - leafHeaderSize
     public static let bufferSpace = (blockSize - pivotHeaderSize) / 2
     public static let pivotSpace = blockSize - pivotHeaderSize - bufferSpace
-    public static let logSpace = blockSize - logHeaderSize
-    /// Reserved bytes at the start of the log data area.
-    public static let logReserved = 8
-    /// A writer starts a new log block when `logsz >= logSpace - logSlop`.
+    /// A writer starts a new log block when `logsz >= logSpace - logSlop` (both formats).
     public static let logSlop = 40
     public static let keyMax = 256
     public static let inlineMax = 512
     public static let nameMax = 244
     public static let maxTreeHeight = 16
-    /// Smallest arena span, in blocks.
-    public static let minArenaBlocks = 64
-    public static let maxArenas = 256
-    public static let magic: [UInt8] = Array("gefs8.00".utf8)
     /// The value of `-1` in an `s64` field: "none".
     public static let none: Int64 = -1
 }

@@ -63,6 +63,9 @@ public protocol DiskFormat: Sendable {
     func newLogBlock() -> any LogBlockWriter
     /// Resumes appending to `block` at entry offset `logsz` (over whatever follows).
     func resumeLogBlock(_ block: [UInt8], at logsz: Int) -> any LogBlockWriter
+    /// Stores in a log block's header the hash of what the header covers now (writers, and
+    /// tests that edit a block's words).
+    func sealLogBlock(_ block: inout [UInt8])
     /// The words an entry is stored as.
     func encode(_ e: LogEntry) -> [UInt64]
 

@@ -156,37 +156,11 @@ public struct DeadlistRef: Equatable, Sendable {
     }
 }
 
-/// A Tdlist block (FORMAT.md §9.6): addresses of dead blocks, and the next older block.
+/// A deadlist block (FORMAT.md §9.6, FORMAT-9FRONT.md §9.6): addresses of dead blocks, and the
+/// next older block. Each format's folder holds its codec.
 public struct DeadlistBlock: Equatable, Sendable {
     public var next: BlockPointer
     public var addresses: [Int64]
-    /// How many addresses fit in one block.
-    public static let capacity = (Format.blockSize - Format.deadlistHeaderSize) / 8
 
     public init(next: BlockPointer, addresses: [Int64]) { self.next = next; self.addresses = addresses }
-
-    public func encodeBlock() -> [UInt8] {
-        precondition(addresses.count <= DeadlistBlock.capacity)
-        var b = [UInt8].zeroBlock()
-        b.put(BlockType.deadlist.rawValue, at: 0)
-        b.put(UInt16(addresses.count * 8), at: 2)
-        var w = ByteWriter(capacity: 24); next.encode(into: &w)
-        b.replaceSubrange(4..<28, with: w.bytes)
-        for (i, a) in addresses.enumerated() { b.put(a, at: Format.deadlistHeaderSize + 8 * i) }
-        return b
-    }
-
-    public static func decode(_ b: [UInt8]) throws -> DeadlistBlock {
-        guard b.count == Format.blockSize else { throw FormatError.truncated("deadlist block", needed: Format.blockSize, available: b.count) }
-        let t = b.u16(at: 0)
-        guard t == BlockType.deadlist.rawValue else { throw FormatError.wrongType(expected: .deadlist, found: t) }
-        let deadsz = Int(b.u16(at: 2))
-        guard deadsz % 8 == 0, deadsz <= Format.blockSize - Format.deadlistHeaderSize else {
-            throw FormatError.invalid("deadlist block", "deadsz \(deadsz) is not a multiple of 8 within the data area")
-        }
-        var r = ByteReader(b, from: 4, structure: "deadlist block")
-        let next = try BlockPointer.decode(&r)
-        let addrs = (0..<deadsz / 8).map { b.s64(at: Format.deadlistHeaderSize + 8 * $0) }
-        return DeadlistBlock(next: next, addresses: addrs)
-    }
 }

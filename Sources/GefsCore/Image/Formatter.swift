@@ -57,7 +57,7 @@ public struct Layout: Equatable, Sendable {
     public static let arenaSpan: Int64 = 64 << 30
     public static let maxDefaultArenas = 128
     /// Smallest image: two superblocks and one arena of 64 blocks.
-    public static let minimumSize = Int64(2 + Format.minArenaBlocks) * Format.blockSize64
+    public static let minimumSize = Int64(2 + Gefs8Format.minArenaBlocks) * Format.blockSize64
 
     /// The layout of an image of `size` bytes with `arenas` arenas, or §5's default:
     /// `clamp(ceil(N·B / 64 GiB), 1, 128)`, lowered while an arena would be under 64 blocks.
@@ -67,17 +67,17 @@ public struct Layout: Equatable, Sendable {
         blocks = size / B
         let room = blocks - 2
         if let n = arenas {
-            guard (1...Format.maxArenas).contains(n) else {
-                throw FormatterError.arenas("\(n) arenas: the format allows 1 to \(Format.maxArenas)")
+            guard (1...Gefs8Format.maxArenas).contains(n) else {
+                throw FormatterError.arenas("\(n) arenas: the format allows 1 to \(Gefs8Format.maxArenas)")
             }
-            guard room / Int64(n) >= Int64(Format.minArenaBlocks) else {
-                let need = (Int64(n) * Int64(Format.minArenaBlocks) + 2) * B
-                throw FormatterError.arenas("\(n) arenas need an image of at least \(need) bytes (\(humanSize(need))): each arena must have \(Format.minArenaBlocks) blocks")
+            guard room / Int64(n) >= Int64(Gefs8Format.minArenaBlocks) else {
+                let need = (Int64(n) * Int64(Gefs8Format.minArenaBlocks) + 2) * B
+                throw FormatterError.arenas("\(n) arenas need an image of at least \(need) bytes (\(humanSize(need))): each arena must have \(Gefs8Format.minArenaBlocks) blocks")
             }
             narena = n
         } else {
             var n = Int(min(Int64(Layout.maxDefaultArenas), max(1, (blocks * B + Layout.arenaSpan - 1) / Layout.arenaSpan)))
-            while n > 1, room / Int64(n) < Int64(Format.minArenaBlocks) { n -= 1 }
+            while n > 1, room / Int64(n) < Int64(Gefs8Format.minArenaBlocks) { n -= 1 }
             narena = n
         }
         arenasz = room / Int64(narena) * B
@@ -233,6 +233,8 @@ public final class Formatter {
     public static let emptyGen: Int64 = 0, admGen: Int64 = 1, mainGen: Int64 = 2
     public static let nextgen: UInt64 = 3
     /// The users file's qid, the adm root's, and the first qid of populated files.
+    /// The format this formatter writes.
+    public static let format = Gefs8Format()
     public static let usersQid: UInt64 = 2, admRootQid: UInt64 = 1, firstQid: UInt64 = 3
     /// A populate compresses an arena's log that grew longer than this many blocks.
     public static let compressAbove = 8
@@ -241,14 +243,14 @@ public final class Formatter {
         self.layout = layout
         self.options = options
         self.device = device
-        allocator = Allocator(arenas: (0..<layout.narena).map { ArenaLog(index: $0, region: layout.region($0)) })
+        allocator = Allocator(arenas: (0..<layout.narena).map { ArenaLog(format: Formatter.format, index: $0, region: layout.region($0)) })
     }
 
     /// Allocates a block for `block` and queues it; returns the pointer to it.
     func place(_ block: [UInt8], gen: Int64) throws -> BlockPointer {
         let addr = try allocator.alloc()
         if device != nil { queued[addr] = block }
-        return BlockPointer(addr: addr, hash: XXH3.hash(block), gen: gen)
+        return BlockPointer(addr: addr, hash: Formatter.format.hash(block), gen: gen)
     }
 
     func rootEntry(qid: UInt64) -> Record {
@@ -336,7 +338,7 @@ public final class Formatter {
                 let addr = try allocator.alloc()
                 try device?.write(block, at: addr)
                 var w = ByteWriter(capacity: Format.pointerSize)
-                BlockPointer(addr: addr, hash: device == nil ? 0 : XXH3.hash(block), gen: gen).encode(into: &w)
+                BlockPointer(addr: addr, hash: device == nil ? 0 : Formatter.format.hash(block), gen: gen).encode(into: &w)
                 data.append(Record(key: Key.dat(qid: e.qid, offset: UInt64(off)).encode(), value: w.bytes))
             }
             summary.holes += e.blockCount - (data.count - before)
@@ -346,7 +348,7 @@ public final class Formatter {
         // Kdat < Kent < Kup; each list is already in key order.
         summary.tree = try TreeBuilder.build(data + entries + ups) { try place($0.encodeBlock(), gen: gen) }
         let dead = DeadlistBlock(next: .null, addresses: [emptyRoot.addr])
-        let dl = try place(dead.encodeBlock(), gen: gen)
+        let dl = try place(Formatter.format.encodeDeadlistBlock(dead), gen: gen)
         let oldSnap = snapRoot
         let leaf = snapshotLeaf(main: summary.tree.root, mainHeight: summary.tree.height, deadlist: dl)
         snapRoot = try place(leaf.encodeBlock(), gen: gen)
@@ -389,12 +391,12 @@ public final class Formatter {
         let copies = allocator.arenas.map { $0.copy() }
         var sb = superblock()
         if let device {
-            var writer = SyncWriter(device: device)
+            var writer = SyncWriter(device: device, format: Formatter.format)
             for (addr, block) in queued { writer.queue(block, at: addr) }
             for a in allocator.arenas { for (addr, block) in a.logBlockContents() { writer.queue(block, at: addr) } }
             sb = try writer.commit(superblock: sb, arenas: copies)
         } else {
-            sb.arenas = copies.indices.map { Superblock.ArenaRef(addr: layout.base($0), hash: XXH3.hash(copies[$0].encodeBlock())) }
+            sb.arenas = copies.indices.map { Superblock.ArenaRef(addr: layout.base($0), hash: Formatter.format.hash(copies[$0].encodeBlock())) }
         }
         return FormatResult(layout: layout, options: options, arenas: copies, logBlocks: allocator.arenas.map(\.chain),
                             superblock: sb, populate: populated, dryRun: device == nil)
@@ -475,9 +477,10 @@ public struct FormatTarget: Sendable {
         var other = false
         for addr in last > 0 ? [0, last] : [0] {
             let b = block(addr)
-            if b.starts(with: Format.magic) {
+            if let format = DiskFormats.named(byMagicOf: b) {
                 found.append(addr)
-                if addr == 0, let (sb, _, _) = try? Superblock.decodeFields(b + [UInt8](repeating: 0, count: Format.blockSize - b.count)),
+                let whole = b + [UInt8](repeating: 0, count: Format.blockSize - b.count)
+                if addr == 0, let (sb, _, _) = try? format.decodeSuperblockFields(whole),
                    sb.fssize > Format.blockSize64, sb.fssize % Format.blockSize64 == 0 {
                     found.append(sb.fssize - Format.blockSize64)
                 }

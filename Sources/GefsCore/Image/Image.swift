@@ -31,12 +31,11 @@ public enum CopyStatus: Equatable, Sendable {
     case corrupt(String)
 }
 
-/// An arena as opened: both copies, which one holds its state.
+/// An arena as opened: both copies, which one holds its state, and where it lies.
 public struct Arena: Sendable {
     public var index: Int
-    /// Address of the header; the allocatable region starts one block later.
-    public var base: Int64
-    public var arenasz: Int64
+    /// Where its header, footer, region and tail blocks lie (the format decides).
+    public var geometry: ArenaGeometry
     public var header: ArenaCopy?
     public var footer: ArenaCopy?
     public var headerStatus: CopyStatus
@@ -44,10 +43,13 @@ public struct Arena: Sendable {
     public var headerHash: UInt64
     public var footerHash: UInt64
 
-    public var footerAddr: Int64 { base + arenasz - Format.blockSize64 }
-    /// The allocatable region: `base + B ..< base + arenasz − B`.
-    public var region: Range<Int64> { base + Format.blockSize64 ..< base + arenasz - Format.blockSize64 }
-    public var size: Int64 { arenasz - 2 * Format.blockSize64 }
+    /// Address of the header.
+    public var base: Int64 { geometry.header }
+    public var footerAddr: Int64 { geometry.footer }
+    /// The allocatable region: every block the log describes lies here.
+    public var region: Range<Int64> { geometry.region }
+    /// `used` of a fully allocated arena: where replay starts.
+    public var size: Int64 { geometry.size }
 
     /// The copy that holds the arena's state: the header when current, else the footer when current.
     public var currentSlot: ArenaSlot? {
@@ -62,7 +64,7 @@ public struct Arena: Sendable {
         case nil: return nil
         }
     }
-    public func addr(of slot: ArenaSlot) -> Int64 { slot == .header ? base : footerAddr }
+    public func addr(of slot: ArenaSlot) -> Int64 { slot == .header ? geometry.header : geometry.footer }
 }
 
 /// Why an image cannot be opened at all.
@@ -71,10 +73,13 @@ public struct ImageError: Error, CustomStringConvertible {
     public var description: String { problems.filter { $0.severity == .error }.map(\.description).joined(separator: "\n") }
 }
 
-/// An opened gefs image: the current superblock and every arena's current copy (FORMAT.md §5–§7).
-/// Opening never fails on a damaged arena: the problems are collected in `problems`.
+/// An opened gefs image: its format, the current superblock and every arena's current copy
+/// (FORMAT.md §5–§7, FORMAT-9FRONT.md §5–§7). Opening never fails on a damaged arena: the
+/// problems are collected in `problems`.
 public final class Image {
     public let device: BlockDevice
+    /// The on-disk format the superblock's magic names (FORMAT-9FRONT.md §13).
+    public let format: any DiskFormat
     public let sb0: SuperblockCopy
     public let sb1: SuperblockCopy
     /// The current superblock.
@@ -87,30 +92,46 @@ public final class Image {
     public var name: String { device.name }
     public var qgen: UInt64 { superblock.qgen }
 
-    /// Opens the image on `device`: chooses the superblock (§6) and each arena's copy (§7).
-    /// Throws `ImageError` when no superblock copy is valid.
+    /// Opens the image on `device`: picks the format from the magic of block 0, else of the last
+    /// block, chooses the superblock (§6) and each arena's copy (§7). Throws `ImageError` when
+    /// neither block names a known format or no superblock copy is valid.
     public init(device: BlockDevice) throws {
         self.device = device
         var problems: [Problem] = []
-        let s0 = Image.readSuperblock(device, slot: .sb0, at: 0)
-        let sb1Addr = s0.superblock.map { $0.fssize - Format.blockSize64 } ?? (device.blockCount - 1) * Format.blockSize64
-        let s1 = Image.readSuperblock(device, slot: .sb1, at: sb1Addr)
+        guard let format = Image.detectFormat(device) else {
+            // Neither copy names a known format: say why each is not a superblock.
+            let any = DiskFormats.all[0]
+            for (slot, addr) in [(SuperblockSlot.sb0, Int64(0)), (.sb1, any.backupSuperblockAddress(primary: nil, blockCount: device.blockCount))] {
+                let c = Image.readSuperblock(device, any, slot: slot, at: addr)
+                problems.append(Problem(.superblockInvalid, "\(slot): \(c.error ?? "invalid")", block: c.addr))
+            }
+            problems.append(Problem(.superblockNone, "no valid superblock in \(device.name)"))
+            throw ImageError(problems: problems)
+        }
+        self.format = format
+        let s0 = Image.readSuperblock(device, format, slot: .sb0, at: 0)
+        let s1 = Image.readSuperblock(device, format, slot: .sb1,
+                                      at: format.backupSuperblockAddress(primary: s0.superblock, blockCount: device.blockCount))
         sb0 = s0; sb1 = s1
         for c in [s0, s1] where !c.isValid {
             problems.append(Problem(.superblockInvalid, "\(c.slot): \(c.error ?? "invalid")", block: c.addr))
         }
-        guard let (slot, sb) = Image.choose(s0, s1, &problems) else {
+        guard let (slot, sb) = format.chooseSuperblock(s0, s1, &problems) else {
             problems.append(Problem(.superblockNone, "no valid superblock in \(device.name)"))
             throw ImageError(problems: problems)
         }
         currentSlot = slot; superblock = sb
-        if device.size < sb.fssize {
-            problems.append(Problem(.imageTruncated, "image is \(device.size) bytes, the file system needs \(sb.fssize)"))
-        } else if device.blockCount * Format.blockSize64 > sb.fssize {
-            problems.append(Problem(.imageGrown, "image is \(device.size) bytes, the file system covers \(sb.fssize)"))
-        }
-        arenas = (0..<sb.narena).map { Image.openArena(device, sb, $0, &problems) }
+        problems += format.imageSizeProblems(sb, deviceSize: device.size)
+        arenas = (0..<sb.narena).map { Image.openArena(device, format, sb, $0, &problems) }
         self.problems = problems
+    }
+
+    /// The format named by the magic of block 0, else of the image's last whole block.
+    static func detectFormat(_ dev: BlockDevice) -> (any DiskFormat)? {
+        for addr in [0, (dev.blockCount - 1) * Format.blockSize64] where addr >= 0 && addr + Format.blockSize64 <= dev.size {
+            if let b = try? dev.read(at: addr), let f = DiskFormats.named(byMagicOf: b) { return f }
+        }
+        return nil
     }
 
     /// Opens the image file at `path`. Writable, it takes the exclusive lock of gefs-tools
@@ -122,7 +143,7 @@ public final class Image {
         try self.init(device: dev)
     }
 
-    static func readSuperblock(_ dev: BlockDevice, slot: SuperblockSlot, at addr: Int64) -> SuperblockCopy {
+    static func readSuperblock(_ dev: BlockDevice, _ format: any DiskFormat, slot: SuperblockSlot, at addr: Int64) -> SuperblockCopy {
         var c = SuperblockCopy(slot: slot, addr: addr)
         guard addr >= 0, addr + Format.blockSize64 <= dev.size else {
             c.error = "no block at \(hex(addr)) (image is \(dev.size) bytes)"; c.addr = nil
@@ -131,14 +152,9 @@ public final class Image {
         do {
             let b = try dev.read(at: addr)
             c.block = b
-            c.fields = try? Superblock.decodeFields(b).0
-            let sb = try Superblock.decode(b)
-            if let g = sb.geometryError() { c.error = g; return c }
-            if let why = Image.claimError(sb, dev) { c.error = why; return c }
-            if slot == .sb1, addr != sb.fssize - Format.blockSize64 {
-                c.error = "found at \(hex(addr)) but its fssize puts sb1 at \(hex(sb.fssize - Format.blockSize64))"
-                return c
-            }
+            c.fields = try? format.decodeSuperblockFields(b).0
+            let sb = try format.decodeSuperblock(b)
+            if let why = format.superblockError(sb, slot: slot, at: addr, deviceSize: dev.size) { c.error = why; return c }
             c.superblock = sb
         } catch {
             c.error = "\(error)"
@@ -146,43 +162,13 @@ public final class Image {
         return c
     }
 
-    /// A truncated image may be checked (its bitmaps cover the size the superblock claims),
-    /// but a claim beyond twice the image plus 64 GiB is not believed: a hostile superblock
-    /// would otherwise make every reader allocate for a file system that is not there.
-    public static let believableExcess: Int64 = 64 << 30
-
-    static func claimError(_ sb: Superblock, _ dev: BlockDevice) -> String? {
-        let limit = dev.size.multipliedReportingOverflow(by: 2).partialValue.addingReportingOverflow(believableExcess)
-        guard sb.fssize > dev.size, limit.overflow || sb.fssize > limit.partialValue else { return nil }
-        return "claims fssize \(sb.fssize) (\(humanSize(sb.fssize))) on an image of \(dev.size) bytes: a truncation that large is not believable"
-    }
-
-    /// §6: the valid copy with the larger qgen; on equal qgen and different bytes, sb0.
-    static func choose(_ s0: SuperblockCopy, _ s1: SuperblockCopy, _ problems: inout [Problem]) -> (SuperblockSlot, Superblock)? {
-        switch (s0.superblock, s1.superblock) {
-        case let (a?, b?):
-            if a.qgen == b.qgen {
-                if s0.block != s1.block {
-                    problems.append(Problem(.superblockMismatch, "sb0 and sb1 both have qgen \(a.qgen) but differ", block: s1.addr))
-                }
-                return (.sb0, a)
-            }
-            let (newer, older, olderCopy) = a.qgen > b.qgen ? (SuperblockSlot.sb0, b, s1) : (.sb1, a, s0)
-            problems.append(Problem(.superblockStale, "\(olderCopy.slot) has qgen \(older.qgen), the current copy \(max(a.qgen, b.qgen))",
-                                    block: olderCopy.addr))
-            return (newer, newer == .sb0 ? a : b)
-        case let (a?, nil): return (.sb0, a)
-        case let (nil, b?): return (.sb1, b)
-        case (nil, nil): return nil
-        }
-    }
-
-    static func openArena(_ dev: BlockDevice, _ sb: Superblock, _ i: Int, _ problems: inout [Problem]) -> Arena {
-        let base = sb.arenaBase(i)
-        let (hd, hdStatus, hdHash) = readCopy(dev, sb, i, at: base)
-        let (tl, tlStatus, tlHash) = readCopy(dev, sb, i, at: base + sb.arenasz - Format.blockSize64)
-        let arena = Arena(index: i, base: base, arenasz: sb.arenasz, header: hd, footer: tl,
+    static func openArena(_ dev: BlockDevice, _ format: any DiskFormat, _ sb: Superblock, _ i: Int, _ problems: inout [Problem]) -> Arena {
+        let at = format.arenaCopyAddresses(sb, i)
+        let (hd, hdStatus, hdHash) = readCopy(dev, format, sb, i, at: at.header)
+        let (tl, tlStatus, tlHash) = readCopy(dev, format, sb, i, at: at.footer)
+        var arena = Arena(index: i, geometry: format.arenaGeometry(sb, i, copy: nil), header: hd, footer: tl,
                           headerStatus: hdStatus, footerStatus: tlStatus, headerHash: hdHash, footerHash: tlHash)
+        arena.geometry = format.arenaGeometry(sb, i, copy: arena.current)
         for slot in [ArenaSlot.header, .footer] {
             let status = slot == .header ? hdStatus : tlStatus
             let addr = arena.addr(of: slot)
@@ -200,33 +186,55 @@ public final class Image {
         if arena.currentSlot == nil {
             problems.append(Problem(.arenaNoCurrentCopy,
                                     "neither header nor footer has the recorded hash \(hex(sb.arenas[i].hash))",
-                                    arena: i, block: base))
+                                    arena: i, block: at.header))
         }
         return arena
     }
 
-    static func readCopy(_ dev: BlockDevice, _ sb: Superblock, _ i: Int, at addr: Int64) -> (ArenaCopy?, CopyStatus, UInt64) {
+    static func readCopy(_ dev: BlockDevice, _ format: any DiskFormat, _ sb: Superblock, _ i: Int, at addr: Int64) -> (ArenaCopy?, CopyStatus, UInt64) {
         guard let b = try? dev.read(at: addr) else { return (nil, .corrupt("cannot read block \(hex(addr))"), 0) }
-        let h = XXH3.hash(b)
+        let h = format.hash(b)
         let copy: ArenaCopy
         do { copy = try ArenaCopy.decode(b) } catch { return (nil, .corrupt("\(error)"), h) }
-        if let why = copy.wellFormedError(base: sb.arenaBase(i), arenasz: sb.arenasz) { return (copy, .corrupt(why), h) }
-        return (copy, XXH3.accepts(stored: sb.arenas[i].hash, computed: h) ? .current : .stale, h)
+        if let why = format.arenaCopyError(copy, sb, i) { return (copy, .corrupt(why), h) }
+        return (copy, format.accepts(stored: sb.arenas[i].hash, computed: h) ? .current : .stale, h)
     }
 
     /// The arena whose allocatable region holds `addr`, if any.
     public func arena(containing addr: Int64) -> Int? {
-        guard addr >= Format.blockSize64 else { return nil }
-        let i = Int((addr - Format.blockSize64) / superblock.arenasz)
-        guard i < arenas.count, arenas[i].region.contains(addr) else { return nil }
-        return i
+        // Arenas lie in address order: the last whose span starts at or below `addr`.
+        var lo = 0, hi = arenas.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if arenas[mid].geometry.span.lowerBound <= addr { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0, arenas[lo - 1].region.contains(addr) else { return nil }
+        return lo - 1
     }
 
-    /// Reads a block and checks it against a hashed pointer's hash.
-    public func read(_ bp: BlockPointer) throws -> [UInt8] {
-        let b = try device.read(at: bp.addr)
-        let h = XXH3.hash(b)
-        guard XXH3.accepts(stored: bp.hash, computed: h) else { throw FormatError.hashMismatch("block \(hex(bp.addr))", stored: bp.hash, computed: h) }
-        return b
+    /// Reads a block through a hashed pointer and checks it against the pointer's hash: the one
+    /// way every reader verifies a tree node or data block.
+    public func readVerified(_ bp: BlockPointer) -> Result<[UInt8], BlockReadFailure> {
+        let b: [UInt8]
+        do { b = try device.read(at: bp.addr) } catch { return .failure(.unreadable(error)) }
+        let h = format.hash(b)
+        guard format.accepts(stored: bp.hash, computed: h) else { return .failure(.hashMismatch(stored: bp.hash, computed: h)) }
+        return .success(b)
     }
+
+    /// `readVerified`, throwing: a hash failure as `FormatError.hashMismatch`.
+    public func read(_ bp: BlockPointer) throws -> [UInt8] {
+        switch readVerified(bp) {
+        case let .success(b): return b
+        case let .failure(.unreadable(e)): throw e
+        case let .failure(.hashMismatch(stored, computed)):
+            throw FormatError.hashMismatch("block \(hex(bp.addr))", stored: stored, computed: computed)
+        }
+    }
+}
+
+/// Why a block could not be read through its pointer.
+public enum BlockReadFailure: Error {
+    case unreadable(any Error)
+    case hashMismatch(stored: UInt64, computed: UInt64)
 }

@@ -38,7 +38,7 @@ public struct BlockHistory: Sendable {
         var chainIndex: Int?
         replay = Replay.arena(image, a) { event in
             switch event {
-            case let .block(addr, index, _, _, _):
+            case let .block(addr, index, _, _):
                 if addr == block { chainIndex = index }
             case let .entry(b, offset, e, committed, _):
                 if e.op == .sync {

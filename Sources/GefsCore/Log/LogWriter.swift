@@ -25,6 +25,8 @@ public enum AllocationError: Error, Equatable, CustomStringConvertible {
 /// Log blocks are overwritten in place while they are the tail; `logBlockContents()` gives the
 /// latest contents of every log block this writer wrote, to be queued for pass 0 of a sync.
 public struct ArenaLog {
+    /// The format the log is written in.
+    public let format: any DiskFormat
     public let index: Int
     /// The allocatable region.
     public let region: Range<Int64>
@@ -40,7 +42,7 @@ public struct ArenaLog {
     public private(set) var chain: [Int64]
     /// Blocks of the chain whose contents must be written.
     var written: [Int64: [UInt8]] = [:]
-    var tail: LogBlockBuilder
+    var tail: any LogBlockWriter
     /// Lowest index that may be available (allocation is lowest first).
     var cursor = 0
     /// `available.setCount`, kept as blocks come and go.
@@ -48,7 +50,8 @@ public struct ArenaLog {
 
     /// The log of a freshly formatted arena (§11): one log block at the start of the region,
     /// holding `LogFree(region)` and `LogAlloc1(itself)`.
-    public init(index: Int, region: Range<Int64>) {
+    public init(format: any DiskFormat, index: Int, region: Range<Int64>) {
+        self.format = format
         self.index = index
         self.region = region
         free = BlockBitmap(covering: region, filled: true)
@@ -57,7 +60,7 @@ public struct ArenaLog {
         used = 0
         head = region.lowerBound
         chain = [head]
-        tail = LogBlockBuilder()
+        tail = format.newLogBlock()
         tail.append(.free(region.lowerBound, region.upperBound - region.lowerBound))
         take(head)
         tail.append(.alloc(head))
@@ -95,7 +98,7 @@ public struct ArenaLog {
             tail.chain(to: n)
             written[chain.last!] = tail.finished()
             chain.append(n)
-            tail = LogBlockBuilder()
+            tail = format.newLogBlock()
         }
         tail.append(e)
     }
@@ -138,18 +141,18 @@ public struct ArenaLog {
     /// block hash, `size` and `used`.
     public func copy() -> ArenaCopy {
         let headBlock = head == chain.last! ? tail.finished() : written[head]!
-        return ArenaCopy(loghd: head, loghdHash: XXH3.hash(headBlock), size: size, used: used)
+        return ArenaCopy(loghd: head, loghdHash: format.hash(headBlock), size: size, used: used)
     }
 
     // MARK: Compression
 
     /// Splits entries into log blocks by the append rule of §8.4 (a new block once
     /// `logsz >= Logspc − Logslop`), leaving room for each block's terminator.
-    static func blocksNeeded(_ entries: [LogEntry]) -> [[LogEntry]] {
+    static func blocksNeeded(_ entries: [LogEntry], _ format: any DiskFormat) -> [[LogEntry]] {
         var out: [[LogEntry]] = [[]]
-        var b = LogBlockBuilder()
+        var b = format.newLogBlock()
         for e in entries {
-            if b.isFull { out.append([]); b = LogBlockBuilder() }
+            if b.isFull { out.append([]); b = format.newLogBlock() }
             b.append(e)
             out[out.count - 1].append(e)
         }
@@ -168,22 +171,22 @@ public struct ArenaLog {
     @discardableResult
     public mutating func compress() throws -> Bool {
         guard chain.count > 1 else { return false }
-        let estimate = ArenaLog.blocksNeeded(freeEntries()).count
+        let estimate = ArenaLog.blocksNeeded(freeEntries(), format).count
         // Room for the new blocks, the tail, and possibly one more block of the old log.
         guard estimate + 1 < chain.count, availableBlocks > estimate + 3 else { return false }
         guard let g = try alloc() else { return false }
         var blocks: [Int64] = []
-        var groups = ArenaLog.blocksNeeded(freeEntries())
+        var groups = ArenaLog.blocksNeeded(freeEntries(), format)
         while groups.count > blocks.count {
             guard let n = try alloc() else { throw AllocationError.arenaFull(arena: index) }
             blocks.append(n)
-            groups = ArenaLog.blocksNeeded(freeEntries())
+            groups = ArenaLog.blocksNeeded(freeEntries(), format)
         }
         // Allocating can only shrink the extents, so a spare block keeps an empty group.
         while groups.count < blocks.count { groups.append([]) }
         let old = chain
         for (i, addr) in blocks.enumerated() {
-            var b = LogBlockBuilder()
+            var b = format.newLogBlock()
             for e in groups[i] { b.append(e) }
             b.chain(to: i + 1 < blocks.count ? blocks[i + 1] : g)
             written[addr] = b.finished()
@@ -192,7 +195,7 @@ public struct ArenaLog {
         for addr in old { written[addr] = nil }
         head = blocks[0]
         chain = blocks + [g]
-        tail = LogBlockBuilder()
+        tail = format.newLogBlock()
         for addr in old { try free(addr) }
         return true
     }

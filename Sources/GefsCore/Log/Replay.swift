@@ -11,9 +11,9 @@ public enum ReplayStop: String, Sendable {
 /// What a replay meets, in log order, for dump tools. Entries after the stop are reported too,
 /// with `committed == false`, as far as the log can be read.
 public enum ReplayEvent {
-    /// A log block about to be read: its position in the chain, its header if it is a Tlog
-    /// block, and the loghash computed over its data area.
-    case block(addr: Int64, index: Int, header: LogBlock.Header?, computedHash: UInt64, committed: Bool)
+    /// A log block about to be read: its position in the chain and its header (with the hash
+    /// computed over what the format covers) if it is a Tlog block.
+    case block(addr: Int64, index: Int, header: LogBlockHeader?, committed: Bool)
     /// An entry at `offset` (data-area offset) of `block`; `barrier` is the last barrier met
     /// before it (nil before the first).
     case entry(block: Int64, offset: Int, entry: LogEntry, committed: Bool, barrier: UInt64?)
@@ -168,17 +168,21 @@ struct Replayer {
             problem(.logUnreadable, "cannot read log block \(hex(addr))")
             return nil
         }
-        let computed = LogBlock.computedHash(b)
-        let header = try? LogBlock.header(b)
+        let header = try? image.format.logHeader(b)
         result.blocksRead += 1
-        visit?(.block(addr: addr, index: chainIndex, header: header, computedHash: computed, committed: committed))
+        visit?(.block(addr: addr, index: chainIndex, header: header, committed: committed))
         guard let header else {
             problem(.logNotLogBlock, "block \(hex(addr)) has type \(b.u16(at: 0)), not Tlog (3)")
             return nil
         }
-        guard XXH3.accepts(stored: header.loghash, computed: computed) else {
-            problem(.logHashMismatch, "loghash \(hex(header.loghash)) stored, \(hex(computed)) computed")
-            if let visit { for case let .entry(o, e) in LogCursor(b) { visit(.ignored(block: addr, offset: o, entry: e)) } }
+        guard image.format.accepts(stored: header.storedHash, computed: header.computedHash) else {
+            problem(.logHashMismatch, "loghash \(hex(header.storedHash)) stored, \(hex(header.computedHash)) computed")
+            if let visit {
+                image.format.walkLog(b) { step in
+                    if case let .entry(o, e) = step { visit(.ignored(block: addr, offset: o, entry: e)) }
+                    return true
+                }
+            }
             return nil
         }
         if committed { result.logBlocks.append(addr) }
@@ -189,42 +193,38 @@ struct Replayer {
 
     /// Applies the entries of one block; returns where the log goes on.
     mutating func walk(_ b: [UInt8]) -> Next {
-        var cursor = LogCursor(b)
-        while let step = cursor.next() {
+        var next = Next.stop
+        image.format.walkLog(b) { step in
             switch step {
             case let .entry(offset, e):
                 visit?(.entry(block: block, offset: offset, entry: e, committed: committed, barrier: lastBarrier))
-                switch e.op {
-                case .chain: return .chain(e.addr)
-                case .end:
-                    if e.word != UInt64(LogOp.end.rawValue) {
-                        problem(.logEndWord, "LogEnd word is \(hex(e.word)), not 5", offset: offset)
-                    }
-                    if committed {
-                        problem(.logNoBarrier, "log ends without a barrier >= \(stopGen)", offset: offset)
-                        result.stop = .end
-                        result.resume = (block, offset)
-                    }
-                    return .stop
-                default:
-                    apply(e, offset)
+                if e.op == .end, e.word != UInt64(LogOp.end.rawValue) {
+                    problem(.logEndWord, "LogEnd word is \(hex(e.word)), not 5", offset: offset)
+                }
+                apply(e, offset)
+            case let .next(addr):
+                next = .chain(addr)
+            case let .last(offset):
+                if committed {
+                    problem(.logNoBarrier, "log ends without a barrier >= \(stopGen)", offset: offset)
+                    result.stop = .end
+                    result.resume = (block, offset)
                 }
             case let .badOp(offset, word):
                 problem(.logBadOp, "entry word \(hex(word)) has op \(word & 0xff): not a valid log op", offset: offset)
-                return .stop
             case let .straddle(offset, word):
                 problem(.logEntryStraddles, "two-word entry \(hex(word)) runs past the data area", offset: offset)
-                return .stop
             case .noTerminator:
                 problem(.logNoTerminator, "no LogEnd or LogChain before the end of the data area")
-                return .stop
             }
+            return true
         }
-        return .stop
+        return next
     }
 
     /// Applies one alloc, free or barrier entry.
     mutating func apply(_ e: LogEntry, _ offset: Int) {
+        guard e.op != .chain, e.op != .end else { return }
         guard committed else { result.discardedEntries += 1; return }
         result.opCounts[Int(e.op.rawValue)] += 1
         if e.op == .sync {

@@ -108,7 +108,7 @@ public struct LogRewrite {
         guard a.current != nil else { throw RewriteError.noCurrentCopy(arena: a.index) }
         var chain = BlockBitmap(covering: a.region)
         let r = Replay.arena(image, a.index) { event in
-            if case let .block(addr, _, _, _, _) = event { chain.insert(blocks: CollectionOfOne(addr)) }
+            if case let .block(addr, _, _, _) = event { chain.insert(blocks: CollectionOfOne(addr)) }
         }
         let errors = r.problems.filter { $0.severity == .error }.count
         guard allowErrors || errors == 0 else { throw RewriteError.replayErrors(arena: a.index, errors: errors) }
@@ -125,7 +125,7 @@ public struct LogRewrite {
         // Blocks the committed state counts free (unless its replay cannot say), outside the old chain.
         var usable = (target == nil || !r.hasErrors ? free.intersection(r.free) : free).subtracting(chain)
         var chosen: [Int64] = []
-        var groups = layout(free, gen)
+        var groups = layout(free, gen, image.format)
         // Take as many blocks as the layout needs, all at once, then lay out again: taking a
         // block changes the extents by at most one, so this settles in a few rounds even when
         // the free map has millions of extents.
@@ -137,7 +137,7 @@ public struct LogRewrite {
                 free[i] = false
                 chosen.append(free.address(i))
             }
-            groups = layout(free, gen)
+            groups = layout(free, gen, image.format)
         }
         // Taking a block out can merge nothing but may drop a one-block extent: keep every
         // chosen block in use by splitting the fullest group.
@@ -148,13 +148,13 @@ public struct LogRewrite {
         }
         var written: [(Int64, [UInt8])] = []
         for (j, addr) in chosen.enumerated() {
-            var b = LogBlockBuilder()
+            var b = image.format.newLogBlock()
             for e in groups[j] { b.append(e) }
             if j + 1 < chosen.count { b.chain(to: chosen[j + 1]) }
             written.append((addr, b.finished()))
         }
         let used = a.size - Int64(free.setCount) * Format.blockSize64
-        let copy = ArenaCopy(loghd: chosen[0], loghdHash: XXH3.hash(written[0].1), size: a.size, used: used)
+        let copy = ArenaCopy(loghd: chosen[0], loghdHash: image.format.hash(written[0].1), size: a.size, used: used)
         let plan = ArenaPlan(arena: a.index, rewritten: true, oldBlocks: r.logBlocks,
                              oldEntries: r.committedEntries + r.discardedEntries,
                              newBlocks: chosen, newEntries: groups.reduce(0) { $0 + $1.count },
@@ -163,8 +163,8 @@ public struct LogRewrite {
     }
 
     /// The entries of a new log over `free`, split into blocks by the append rule.
-    static func layout(_ free: BlockBitmap, _ gen: UInt64) -> [[LogEntry]] {
-        ArenaLog.blocksNeeded(free.extents.map { LogEntry.free($0.addr, $0.len) } + [.sync(gen)])
+    static func layout(_ free: BlockBitmap, _ gen: UInt64, _ format: any DiskFormat) -> [[LogEntry]] {
+        ArenaLog.blocksNeeded(free.extents.map { LogEntry.free($0.addr, $0.len) } + [.sync(gen)], format)
     }
 
     /// An arena that keeps its log: `LogSync gen` right after its committed barrier, in a new
@@ -172,7 +172,7 @@ public struct LogRewrite {
     static func appendBarrier(_ image: Image, _ a: Arena, gen: UInt64) throws -> (ArenaPlan, [(Int64, [UInt8])]) {
         let (r, chain) = try replay(image, a, allowErrors: false)
         guard let at = r.resume, let copy = a.current else { throw RewriteError.noCurrentCopy(arena: a.index) }
-        var tail = LogBlockBuilder(block: try image.device.read(at: at.block), logsz: at.offset)
+        var tail = image.format.resumeLogBlock(try image.device.read(at: at.block), at: at.offset)
         var free = r.free
         var used = r.used
         var newBlocks = r.logBlocks
@@ -187,7 +187,7 @@ public struct LogRewrite {
             let n = free.address(i)
             tail.append(.alloc(n))
             tail.chain(to: n)
-            var b = LogBlockBuilder()
+            var b = image.format.newLogBlock()
             b.append(.sync(gen))
             written.append((n, b.finished()))
             free[i] = false
@@ -200,7 +200,7 @@ public struct LogRewrite {
                              oldEntries: r.committedEntries + r.discardedEntries,
                              newBlocks: newBlocks, newEntries: r.committedEntries + written.count,
                              free: free, used: used,
-                             copy: ArenaCopy(loghd: copy.loghd, loghdHash: XXH3.hash(head), size: a.size, used: used))
+                             copy: ArenaCopy(loghd: copy.loghd, loghdHash: image.format.hash(head), size: a.size, used: used))
         return (plan, written)
     }
 
@@ -212,7 +212,7 @@ public struct LogRewrite {
     /// Writes the rewrite in §10's order; returns the superblock as written.
     @discardableResult
     public func commit(to device: BlockDevice) throws -> Superblock {
-        var w = SyncWriter(device: device)
+        var w = SyncWriter(device: device, format: image.format)
         queue(into: &w)
         return try w.commit(superblock: superblock, arenas: arenas.map(\.copy))
     }

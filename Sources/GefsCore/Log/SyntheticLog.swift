@@ -34,7 +34,7 @@ public struct SyntheticLog {
     public func write(to device: BlockDevice) throws -> Superblock {
         let B = Format.blockSize64
         let arenasz = Int64(regionBlocks + 2) * B
-        var log = ArenaLog(index: 0, region: 2 * B ..< B + arenasz - B)
+        var log = ArenaLog(format: Gefs8Format(), index: 0, region: 2 * B ..< B + arenasz - B)
         var rng = SplitMix64(seed: seed)
         var live: [Int64] = []
         var gen: UInt64 = 1
@@ -59,7 +59,7 @@ public struct SyntheticLog {
         }
         gen += 1
         try log.sync(gen)
-        var w = SyncWriter(device: device)
+        var w = SyncWriter(device: device, format: Gefs8Format())
         for (addr, block) in log.logBlockContents() { w.queue(block, at: addr) }
         let sb = Superblock(narena: 1, snapHeight: 1, snapRoot: .null, nextqid: 3, nextgen: 3, qgen: gen,
                             arenasz: arenasz, fssize: B + arenasz + B,

@@ -44,8 +44,8 @@ public struct LogDump {
         let raw = self.raw, statsOnly = self.statsOnly
         let r = Replay.arena(image, i) { event in
             switch event {
-            case let .block(addr, index, header, computed, committed):
-                out.write(LogDump.blockLine(addr, index, blocks, header, computed, committed))
+            case let .block(addr, index, header, committed):
+                out.write(LogDump.blockLine(addr, index, blocks, header, committed))
             case let .entry(_, offset, e, committed, _):
                 guard !statsOnly else { return }
                 out.write(LogDump.entryLine(offset, e, raw: raw, note: committed ? nil : "uncommitted"))
@@ -69,12 +69,12 @@ public struct LogDump {
     }
 
     /// `log block 0x8000 (1/2) logsz 0x48 loghash 0x… ok`
-    static func blockLine(_ addr: Int64, _ index: Int, _ count: Int, _ header: LogBlock.Header?,
-                          _ computed: UInt64, _ committed: Bool) -> String {
+    static func blockLine(_ addr: Int64, _ index: Int, _ count: Int, _ header: LogBlockHeader?,
+                          _ committed: Bool) -> String {
         var s = "log block \(hex(addr)) (\(index + 1)/\(count))"
         if let h = header {
-            s += " logsz \(hex(h.logsz)) loghash \(hex(h.loghash)) "
-            s += h.loghash == computed ? "ok" : "BAD (computed \(hex(computed)))"
+            s += " logsz \(hex(h.logsz))" + (h.next.map { " logp \(hex($0))" } ?? "") + " loghash \(hex(h.storedHash)) "
+            s += h.storedHash == h.computedHash ? "ok" : "BAD (computed \(hex(h.computedHash)))"
         } else {
             s += " NOT A LOG BLOCK"
         }
@@ -174,7 +174,7 @@ public struct LogDump {
         var open = false
         let r = Replay.arena(image, i) { event in
             switch event {
-            case let .block(addr, index, header, computed, committed):
+            case let .block(addr, index, header, committed):
                 if open { js.endArray(); js.endObject() }
                 js.beginObject()
                 js.value(JSON(addr), "addr")
@@ -182,9 +182,10 @@ public struct LogDump {
                 js.value(.bool(header != nil), "log_block")
                 if let h = header {
                     js.value(JSON(h.logsz), "logsz")
-                    js.value(JSON(h.loghash), "loghash")
-                    js.value(JSON(computed), "loghash_computed")
-                    js.value(.bool(h.loghash == computed), "loghash_ok")
+                    if let next = h.next { js.value(JSON(next), "logp") }
+                    js.value(JSON(h.storedHash), "loghash")
+                    js.value(JSON(h.computedHash), "loghash_computed")
+                    js.value(.bool(h.storedHash == h.computedHash), "loghash_ok")
                 }
                 js.value(.bool(committed), "committed")
                 js.beginArray("entries")

@@ -91,9 +91,9 @@ public struct Repairer {
     /// any point leaves the same committed state.
     func rewriteCopies() throws -> [String] {
         let copies = image.arenas.map { $0.current! }
-        try SyncWriter(device: image.device).commit(superblock: image.superblock, arenas: copies)
+        try SyncWriter(device: image.device, format: image.format).commit(superblock: image.superblock, arenas: copies)
         var lines: [String] = []
-        for c in [image.sb0, image.sb1] where c.block != image.superblock.encodeBlock() {
+        for c in [image.sb0, image.sb1] where c.block != image.format.encodeSuperblock(image.superblock) {
             lines.append("\(c.slot) rewritten from the current superblock (\(image.currentSlot), qgen \(image.qgen))")
         }
         for a in image.arenas {

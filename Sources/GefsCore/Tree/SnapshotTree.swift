@@ -141,12 +141,15 @@ extension TreeReader {
                 return false
             }
             let b: [UInt8]
-            do { b = try image.read(bp) } catch {
+            do {
+                b = try image.device.read(at: bp.addr)
+                try image.format.verifyDeadlistBlock(b, pointer: bp)
+            } catch {
                 problem(Problem(.deadlistUnreadable, "\(error)", block: bp.addr, path: name))
                 return false
             }
             let d: DeadlistBlock
-            do { d = try DeadlistBlock.decode(b) } catch {
+            do { d = try image.format.decodeDeadlistBlock(b) } catch {
                 problem(Problem(.deadlistBlockInvalid, "block \(hex(bp.addr)): \(error)", block: bp.addr, path: name))
                 return false
             }

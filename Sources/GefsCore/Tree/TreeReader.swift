@@ -62,11 +62,11 @@ public final class TreeReader {
     /// Reads a block through a hashed pointer and decodes it as a node.
     public func readNode(_ bp: BlockPointer, tree: String) -> Result<Node, TreeReadError> {
         let block: [UInt8]
-        do { block = try image.device.read(at: bp.addr) } catch {
+        switch image.readVerified(bp) {
+        case let .success(b): block = b
+        case let .failure(.unreadable(error)):
             return .failure(TreeReadError(Problem(.treeBlockUnreadable, "cannot read node \(hex(bp.addr)): \(error)", block: bp.addr, path: tree)))
-        }
-        let h = XXH3.hash(block)
-        guard XXH3.accepts(stored: bp.hash, computed: h) else {
+        case let .failure(.hashMismatch(_, h)):
             return .failure(TreeReadError(Problem(.treeHashMismatch, "node \(hex(bp.addr)) hashes to \(hex(h)), its pointer says \(hex(bp.hash))",
                                     block: bp.addr, path: tree)))
         }

@@ -103,6 +103,11 @@ extension Gefs9Format {
     /// are not gefs9.00 entries: a precondition fails.
     public func encode(_ e: LogEntry) -> [UInt64] { Gefs9Format.words(e) }
 
+    /// Stores the body hash over the `logsz` the header holds.
+    public func sealLogBlock(_ block: inout [UInt8]) {
+        block.put(Gefs9Format.bodyHash(block, logsz: Int(block.u16(at: 2))), at: 4)
+    }
+
     static func words(_ e: LogEntry) -> [UInt64] {
         let a = UInt64(bitPattern: e.addr) & ~0xff
         switch e.op {
