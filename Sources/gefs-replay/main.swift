@@ -46,13 +46,10 @@ struct ReplayCommand: ParsableCommand {
         } catch {
             throw fail("\(error)", 2)
         }
-        for a in arena where !img.arenas.indices.contains(a) {
-            throw fail("no arena \(a) (the image has \(img.arenas.count))", 2)
-        }
+        let chosen = try chooseArenas("gefs-replay", arena, in: img)
         if let g = untilGen, g > img.qgen {
             throw fail("LogSync \(g) is after the last completed sync (qgen \(img.qgen))", 2)
         }
-        let chosen = arena.isEmpty ? Array(img.arenas.indices) : arena.sorted()
         if rewrite {
             do { try doRewrite(img, chosen) } catch {
                 try? undoWriter?.finish()

@@ -34,6 +34,18 @@ final class ArenadumpToolTests: XCTestCase {
         XCTAssertEqual((doc["superblocks"] as! [[String: Any]]).map { $0["current"] as! Bool }, [true, false])
     }
 
+    /// An arena chosen twice is dumped once; the chosen arenas come in order.
+    func testRepeatedArenaShownOnce() throws {
+        let path = try Fixtures.sample("crashed")
+        let once = try dump(path, ["-a", "0"])
+        let twice = try dump(path, ["-a", "0", "-a", "0"])
+        XCTAssertEqual(twice.status, 0, twice.stderr)
+        XCTAssertEqual(twice.stdout, once.stdout)
+        XCTAssertEqual(twice.stdout.components(separatedBy: "arena 0: base ").count, 2, twice.stdout)
+        let mixed = try dump(path, ["-a", "1", "-a", "0", "-a", "1"])
+        XCTAssertEqual(mixed.stdout, try dump(path).stdout)
+    }
+
     func testSuperblockOnly() throws {
         let r = try dump(try Fixtures.sample("fresh"), ["-S"])
         XCTAssertEqual(r.status, 0)
@@ -132,7 +144,7 @@ final class ArenadumpMapTests: XCTestCase {
         var block = try dev.read(at: logAddr)
         let lenAt = LogBlock.blockOffset(16)
         block.put(block.u64(at: lenAt) - UInt64(Format.blockSize), at: lenAt)
-        block.put(LogBlock.computedHash(block), at: 4)
+        gefs8.sealLogBlock(&block)
         try dev.write(block, at: logAddr)
         let r = try Fixtures.tool("gefs-arenadump", ["--map", "--width", "40", "-a", "1", path])
         XCTAssertEqual(r.status, 1)

@@ -17,7 +17,7 @@ final class LogdumpToolTests: XCTestCase {
         let dev = try FileDevice(path: path, writable: true)
         var b = try dev.read(at: addr)
         edit(&b)
-        if rehash { b.put(LogBlock.computedHash(b), at: 4) }
+        if rehash { gefs8.sealLogBlock(&b) }
         try dev.write(b, at: addr)
     }
 
@@ -56,6 +56,18 @@ final class LogdumpToolTests: XCTestCase {
         XCTAssertEqual(heads, ["arena 0", "arena 1"], "arenas in order, each once")
         XCTAssertTrue(both.stdout.contains("  ops: alloc1 5 free1 0 alloc 0 free 1 sync 1\n  entries: 7 committed, 0 discarded\n"))
         XCTAssertFalse(both.stdout.contains("+0x"), "no entry lines")
+    }
+
+    /// An arena chosen twice is dumped once; the chosen arenas come in order.
+    func testRepeatedArenaShownOnce() throws {
+        let path = try Fixtures.sample("crashed")
+        let once = try logdump(path, ["-a", "0"])
+        let twice = try logdump(path, ["-a", "0", "-a", "0"])
+        XCTAssertEqual(twice.status, 0, twice.stderr)
+        XCTAssertEqual(twice.stdout, once.stdout)
+        XCTAssertEqual(twice.stdout.components(separatedBy: "arena 0: current copy ").count, 2, twice.stdout)
+        let mixed = try logdump(path, ["-a", "1", "-a", "0", "-a", "1", "--stats"])
+        XCTAssertEqual(mixed.stdout, try logdump(path, ["--stats"]).stdout)
     }
 
     func testJSON() throws {

@@ -147,7 +147,7 @@ final class ReplayToolTests: XCTestCase {
         let dev = try FileDevice(path: path, writable: true)
         var b = try dev.read(at: 0x804000)
         b.put(UInt64(0x804000 | 1), at: LogBlock.blockOffset(0x20))  // sync 1 -> a second alloc1 of the log block
-        b.put(LogBlock.computedHash(b), at: 4)
+        gefs8.sealLogBlock(&b)
         try dev.write(b, at: 0x804000)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let r = try replay(path, ["--rewrite", "--write"])
@@ -158,6 +158,18 @@ final class ReplayToolTests: XCTestCase {
         XCTAssertEqual(report.status, 1)
         XCTAssertTrue(report.stdout.contains("error log_alloc_not_free: arena 1 block 0x804000 +0x20:"), report.stdout)
         XCTAssertTrue(report.stdout.contains("warning log_no_barrier"), report.stdout)
+    }
+
+    /// An arena chosen twice is replayed once; the chosen arenas come in order.
+    func testRepeatedArenaShownOnce() throws {
+        let path = try Fixtures.sample("crashed")
+        let once = try replay(path, ["-a", "0"])
+        let twice = try replay(path, ["-a", "0", "-a", "0"])
+        XCTAssertEqual(twice.status, 0, twice.stderr)
+        XCTAssertEqual(twice.stdout, once.stdout)
+        XCTAssertEqual(twice.stdout.components(separatedBy: "arena 0: used ").count, 2, twice.stdout)
+        let mixed = try replay(path, ["-a", "1", "-a", "0", "-a", "1"])
+        XCTAssertEqual(mixed.stdout, try replay(path).stdout)
     }
 
     func testUsageErrors() throws {

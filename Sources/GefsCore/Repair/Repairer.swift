@@ -77,10 +77,13 @@ public struct Repairer {
         return out
     }
 
-    /// Why the superblock and arena copies cannot be rewritten from the current state.
     static func identity(_ p: Problem) -> String { "\(p.code.id) \(p.arena ?? -1) \(p.block ?? -1) \(p.path ?? "")" }
 
-    func copiesRefusal() -> String? {
+    /// Why the superblock and arena copies cannot be rewritten from the current state.
+    func copiesRefusal() -> String? { Repairer.unwritable(image) }
+
+    /// Why no repair may write to the image at all, or nil: the current state must be whole.
+    static func unwritable(_ image: Image) -> String? {
         if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
         if image.device.size < image.superblock.fssize { return "the image is truncated" }
         return nil

@@ -99,10 +99,12 @@ public enum Populate {
 
     /// Why gefs cannot hold a name (§9.5), or nil.
     static func unholdable(_ name: [UInt8]) -> String? {
-        if name.count > Format.nameMax { return "name longer than \(Format.nameMax) bytes" }
-        if name.contains(UInt8(ascii: "/")) || name.contains(0) { return "name contains '/' or NUL" }
-        if name.isEmpty || name == [0x2e] || name == [0x2e, 0x2e] { return "name is empty, '.' or '..'" }
-        return nil
+        switch NameFault(name) {
+        case nil: return nil
+        case .tooLong: return "name longer than \(Format.nameMax) bytes"
+        case .slash, .nul: return "name contains '/' or NUL"
+        case .empty, .dots: return "name is empty, '.' or '..'"
+        }
     }
 
     static func typeName(_ type: mode_t) -> String {
