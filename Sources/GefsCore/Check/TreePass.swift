@@ -158,10 +158,3 @@ extension Checker {
         if walked.complete { checkDirectories(state) }
     }
 }
-
-extension BlockBitmap {
-    /// Sets the bit of `addr` when the bitmap covers it.
-    mutating func insert(_ addr: Int64) {
-        if let r = indices(addr, Format.blockSize64) { self[r.lowerBound] = true }
-    }
-}

@@ -72,7 +72,7 @@ public struct Repairer {
         let remaining = again.problems.filter { $0.severity != .info }
         if !remaining.isEmpty {
             out.notes.append("the check after the repair still finds \(remaining.count) problem\(remaining.count == 1 ? "" : "s"):")
-            out.notes += FsckReport.lines(remaining, limit: 3).map { "  " + $0 }
+            out.notes += Problem.lines(remaining, limit: 3).map { "  " + $0 }
         }
         return out
     }

@@ -122,13 +122,13 @@ public struct SpaceClassification: Sendable {
         return free
     }
 
-    /// Compares an arena's replayed free map with reachability: leaks (allocated, unreachable)
+    /// Compares an arena's replayed free map (`free`, over its region) with reachability: leaks (allocated, unreachable)
     /// and uses after free (reachable, free), each as runs of blocks. Leaks are only reported
     /// when the classification is complete.
-    public func compare(_ replay: ArenaReplay, arena: Arena) -> [Problem] {
+    public func compare(free: BlockBitmap, arena: Arena) -> [Problem] {
         let used = reachable(in: arena)
-        let uaf = used.intersection(replay.free)
-        let leaks = BlockBitmap(covering: arena.region, filled: true).subtracting(used).subtracting(replay.free)
+        let uaf = used.intersection(free)
+        let leaks = BlockBitmap(covering: arena.region, filled: true).subtracting(used).subtracting(free)
         var out: [Problem] = []
         for (addr, len) in uaf.extents {
             let kinds = Set((0..<Int(len / Format.blockSize64)).flatMap { self.kinds(at: addr + Int64($0) * Format.blockSize64) })
