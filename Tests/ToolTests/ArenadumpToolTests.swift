@@ -34,18 +34,6 @@ final class ArenadumpToolTests: XCTestCase {
         XCTAssertEqual((doc["superblocks"] as! [[String: Any]]).map { $0["current"] as! Bool }, [true, false])
     }
 
-    /// An arena chosen twice is dumped once; the chosen arenas come in order.
-    func testRepeatedArenaShownOnce() throws {
-        let path = try Fixtures.sample("crashed")
-        let once = try dump(path, ["-a", "0"])
-        let twice = try dump(path, ["-a", "0", "-a", "0"])
-        XCTAssertEqual(twice.status, 0, twice.stderr)
-        XCTAssertEqual(twice.stdout, once.stdout)
-        XCTAssertEqual(twice.stdout.components(separatedBy: "arena 0: base ").count, 2, twice.stdout)
-        let mixed = try dump(path, ["-a", "1", "-a", "0", "-a", "1"])
-        XCTAssertEqual(mixed.stdout, try dump(path).stdout)
-    }
-
     func testSuperblockOnly() throws {
         let r = try dump(try Fixtures.sample("fresh"), ["-S"])
         XCTAssertEqual(r.status, 0)

@@ -58,18 +58,6 @@ final class LogdumpToolTests: XCTestCase {
         XCTAssertFalse(both.stdout.contains("+0x"), "no entry lines")
     }
 
-    /// An arena chosen twice is dumped once; the chosen arenas come in order.
-    func testRepeatedArenaShownOnce() throws {
-        let path = try Fixtures.sample("crashed")
-        let once = try logdump(path, ["-a", "0"])
-        let twice = try logdump(path, ["-a", "0", "-a", "0"])
-        XCTAssertEqual(twice.status, 0, twice.stderr)
-        XCTAssertEqual(twice.stdout, once.stdout)
-        XCTAssertEqual(twice.stdout.components(separatedBy: "arena 0: current copy ").count, 2, twice.stdout)
-        let mixed = try logdump(path, ["-a", "1", "-a", "0", "-a", "1", "--stats"])
-        XCTAssertEqual(mixed.stdout, try logdump(path, ["--stats"]).stdout)
-    }
-
     func testJSON() throws {
         let r = try logdump(try Fixtures.sample("crashed"), ["--json", "-a", "1"])
         XCTAssertEqual(r.status, 0)

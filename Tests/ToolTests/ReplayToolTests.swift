@@ -160,18 +160,6 @@ final class ReplayToolTests: XCTestCase {
         XCTAssertTrue(report.stdout.contains("warning log_no_barrier"), report.stdout)
     }
 
-    /// An arena chosen twice is replayed once; the chosen arenas come in order.
-    func testRepeatedArenaShownOnce() throws {
-        let path = try Fixtures.sample("crashed")
-        let once = try replay(path, ["-a", "0"])
-        let twice = try replay(path, ["-a", "0", "-a", "0"])
-        XCTAssertEqual(twice.status, 0, twice.stderr)
-        XCTAssertEqual(twice.stdout, once.stdout)
-        XCTAssertEqual(twice.stdout.components(separatedBy: "arena 0: used ").count, 2, twice.stdout)
-        let mixed = try replay(path, ["-a", "1", "-a", "0", "-a", "1"])
-        XCTAssertEqual(mixed.stdout, try replay(path).stdout)
-    }
-
     func testUsageErrors() throws {
         let fresh = try Fixtures.sample("fresh")
         for (args, message) in [
