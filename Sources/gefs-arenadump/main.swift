@@ -53,6 +53,7 @@ struct ArenaDumpCommand: ParsableCommand {
         if json {
             let doc = JSON.obj([
                 "image": .string(image),
+                "format": .string(dump.image.format.name),
                 "superblocks": dump.superblockJSON(),
                 "arenas": superblockOnly ? nil : .array(dump.replays.map(dump.arenaJSON)),
                 "problems": .array(problems.map(\.json)),

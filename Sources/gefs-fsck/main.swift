@@ -68,6 +68,8 @@ struct Fsck: ParsableCommand {
             report.operationalError = "\(error)"
             finish(report, say)
         }
+        report.format = opened.format.name
+        say("gefs-fsck: \(path) is \(opened.format.name), superblock \(opened.currentSlot), qgen \(opened.qgen)")
         let checker = Checker(image: opened)
         // A check alone needs no free map after pass 2: pass 5 replays one arena at a time.
         checker.keepsFreeMaps = mode != .none

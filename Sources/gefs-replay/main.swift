@@ -99,7 +99,7 @@ struct ReplayCommand: ParsableCommand {
                 doc = .object(pairs + [("written", .bool(write)), ("verified", write ? .bool(failures.isEmpty) : .null)])
             }
             var js = JSONStream(out)
-            js.value(.obj(["image": .string(img.name), "qgen": JSON(img.qgen), "rewrite": doc]))
+            js.value(.obj(["image": .string(img.name), "format": .string(img.format.name), "qgen": JSON(img.qgen), "rewrite": doc]))
         } else {
             var dump = LogDump(image: img, arenas: chosen)
             dump.statsOnly = true

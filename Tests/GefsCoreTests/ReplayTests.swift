@@ -283,13 +283,26 @@ final class ReplayTests: XCTestCase {
         XCTAssertEqual(r.used, B, "uncommitted entries change nothing")
     }
 
+    /// gefs9.00: a log never synced since ream (qgen 0, no barrier) is one note for the image,
+    /// said by every arena's replay alike (so a checker says it once), and `used` is ream's.
+    func testNeverSyncedIsANoteInGefs9() throws {
+        let image = try Image(device: FileDevice(path: try Fixtures.sample9("unsynced").path))
+        for r in Replay.all(image) {
+            XCTAssertEqual(r.problems.first?.code.id, "log_never_synced", "arena \(r.arena)")
+            XCTAssertEqual(r.problems.first?.severity, .info)
+            XCTAssertNil(r.problems.first?.arena, "one note for the image")
+            XCTAssertEqual(r.stop, .end)
+            XCTAssertFalse(r.problems.contains { $0.severity != .info }, "arena \(r.arena): \(r.problems)")
+        }
+    }
+
     /// Every code of the log catalogue is exercised above: this list must follow the catalogue.
     func testEveryLogCodeIsCovered() {
         let covered: Set<String> = [
             "log_alloc_not_free", "log_free_not_allocated", "log_address_outside", "log_bad_length",
             "log_entry_straddles", "log_bad_op", "log_no_terminator", "log_chain_loop", "log_chain_outside",
             "log_not_log_block", "log_hash_mismatch", "log_unreadable", "log_block_free", "log_used_mismatch",
-            "log_no_barrier", "log_barrier_decreasing", "log_end_word", "log_discarded_entries",
+            "log_no_barrier", "log_barrier_decreasing", "log_end_word", "log_discarded_entries", "log_never_synced",
         ]
         XCTAssertEqual(Set(ProblemCode.all.map(\.id).filter { $0.hasPrefix("log_") }), covered)
     }

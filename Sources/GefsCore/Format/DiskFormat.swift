@@ -78,6 +78,17 @@ public protocol DiskFormat: Sendable {
     func verifyDeadlistBlock(_ block: [UInt8], pointer: BlockPointer) throws
     func decodeDeadlistBlock(_ block: [UInt8]) throws -> DeadlistBlock
     func encodeDeadlistBlock(_ d: DeadlistBlock) -> [UInt8]
+
+    // MARK: Checking (FORMAT-9FRONT.md §14)
+
+    /// How a checker grades the states where the formats differ.
+    var grading: Grading { get }
+    /// What an unreachable block's bytes suggest it was.
+    func looksLike(_ block: [UInt8]) -> BlockLook
+    /// Problems of the arena table that need the arenas' own sizes (FORMAT-9FRONT.md §5), and of
+    /// superblock fields the format only warns about.
+    /// `arenas[i]` is nil for an arena without a current copy.
+    func layoutProblems(_ sb: Superblock, _ arenas: [ArenaGeometry?], blockCount: Int64) -> [Problem]
 }
 
 extension DiskFormat {

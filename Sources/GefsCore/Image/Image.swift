@@ -114,7 +114,8 @@ public final class Image {
                                       at: format.backupSuperblockAddress(primary: s0.superblock, blockCount: device.blockCount))
         sb0 = s0; sb1 = s1
         for c in [s0, s1] where !c.isValid {
-            problems.append(Problem(.superblockInvalid, "\(c.slot): \(c.error ?? "invalid")", block: c.addr))
+            let code = s0.isValid || s1.isValid ? format.grading.copyInvalidBesideValid : .superblockInvalid
+            problems.append(Problem(code, "\(c.slot): \(c.error ?? "invalid")", block: c.addr))
         }
         guard let (slot, sb) = format.chooseSuperblock(s0, s1, &problems) else {
             problems.append(Problem(.superblockNone, "no valid superblock in \(device.name)"))
@@ -123,6 +124,7 @@ public final class Image {
         currentSlot = slot; superblock = sb
         problems += format.imageSizeProblems(sb, deviceSize: device.size)
         arenas = (0..<sb.narena).map { Image.openArena(device, format, sb, $0, &problems) }
+        problems += format.layoutProblems(sb, arenas.map { $0.currentSlot == nil ? nil : $0.geometry }, blockCount: device.blockCount)
         self.problems = problems
     }
 

@@ -206,7 +206,7 @@ struct Replayer {
                 next = .chain(addr)
             case let .last(offset):
                 if committed {
-                    problem(.logNoBarrier, "log ends without a barrier >= \(stopGen)", offset: offset)
+                    noBarrier(offset)
                     result.stop = .end
                     result.resume = (block, offset)
                 }
@@ -220,6 +220,16 @@ struct Replayer {
             return true
         }
         return next
+    }
+
+    /// The log ended without a barrier `>= stopGen`. Where the format says so, a log never
+    /// synced since the format (qgen 0) is one note for the image, not a warning per arena.
+    mutating func noBarrier(_ offset: Int) {
+        if stopGen == 0, let code = image.format.grading.neverSynced {
+            report(Problem(code, "qgen 0 and no barrier in the logs: never synced since the format"))
+        } else {
+            problem(.logNoBarrier, "log ends without a barrier >= \(stopGen)", offset: offset)
+        }
     }
 
     /// Applies one alloc, free or barrier entry.
@@ -287,7 +297,8 @@ struct Replayer {
     mutating func checkUsed() {
         guard let h = result.usedHeader, result.used != h else { return }
         committed = true
-        problem(.logUsedMismatch, "replay gives used \(result.used), the arena's \(arena.currentSlot?.rawValue ?? "copy") says \(h)",
+        let grading = image.format.grading
+        problem(result.stop == .barrier ? grading.usedMismatchAtBarrier : grading.usedMismatchWithoutBarrier, "replay gives used \(result.used), the arena's \(arena.currentSlot?.rawValue ?? "copy") says \(h)",
                 block: arena.addr(of: arena.currentSlot ?? .header))
     }
 }
