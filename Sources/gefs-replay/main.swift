@@ -84,6 +84,7 @@ struct ReplayCommand: ParsableCommand {
         do { plan = try LogRewrite.plan(image: img, arenas: chosen) } catch let e as RewriteError {
             switch e {
             case .replayErrors, .noCurrentCopy: throw fail("\(e); not rewriting (gefs-fsck repairs it)", 1)
+            case .formatNotWritable: throw fail("\(e)", 1)
             default: throw fail("\(e)", 2)
             }
         }

@@ -79,6 +79,10 @@ public protocol DiskFormat: Sendable {
     func decodeDeadlistBlock(_ block: [UInt8]) throws -> DeadlistBlock
     func encodeDeadlistBlock(_ d: DeadlistBlock) -> [UInt8]
 
+    /// Whether this toolkit's repairs and log rewrites write this format (checked against its
+    /// genuine reader); a format without them is only read and checked.
+    var repairable: Bool { get }
+
     // MARK: Checking (FORMAT-9FRONT.md §14)
 
     /// How a checker grades the states where the formats differ.

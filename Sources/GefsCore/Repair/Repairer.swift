@@ -39,6 +39,7 @@ public struct Repairer {
     public func repair() throws -> Outcome {
         var out = Outcome(problems: checker.problems)
         guard mode != .none else { return out }
+        guard checker.image.format.repairable else { throw RewriteError.formatNotWritable(checker.image.format.name) }
         var addressed: Set<ProblemCode> = []
         let codes = Set(checker.problems.map(\.code))
         let rebuild = FreeMapRebuild(checker: checker)

@@ -12,6 +12,8 @@ extension Gefs8Format {
 
     public func looksLike(_ block: [UInt8]) -> BlockLook { .other }
 
+    public var repairable: Bool { true }
+
     /// gefs8.00's geometry is checked whole with the superblock (`superblockError`).
     public func layoutProblems(_ sb: Superblock, _ arenas: [ArenaGeometry?], blockCount: Int64) -> [Problem] { [] }
 }

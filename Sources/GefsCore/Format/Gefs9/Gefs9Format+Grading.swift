@@ -10,6 +10,10 @@ extension Gefs9Format {
                 labelFlagUnknown: .labelFlagUnknown, controlByteName: .dirNameControl, deadlistGen: .deadlistGenStray)
     }
 
+    /// Repairs and log rewrites of gefs9.00 (its genuine log layout and sync order, checked
+    /// against the genuine gefs) are not written yet.
+    public var repairable: Bool { false }
+
     /// §14: a block that passes a log or deadlist block's body hash was one; a node header that
     /// decodes was a tree node; anything else data or an uncommitted allocation.
     public func looksLike(_ block: [UInt8]) -> BlockLook {
