@@ -2,6 +2,7 @@
 # Installs gefs-tools like a system tool, or removes exactly what an earlier install put there.
 #
 #   scripts/install.sh [--prefix DIR] [--destdir DIR] [--no-build]
+#   scripts/install.sh --build-only
 #   scripts/install.sh --uninstall [--prefix DIR] [--destdir DIR]
 #
 # It builds the tools in release mode with the Swift standard library linked in statically (so
@@ -27,6 +28,7 @@ me="scripts/install.sh"
 usage() {
     cat <<EOF
 Usage: $me [--prefix DIR] [--destdir DIR] [--no-build]
+       $me --build-only
        $me --uninstall [--prefix DIR] [--destdir DIR]
 
 Builds gefs-tools (release, Swift standard library linked statically) and installs the tools in
@@ -37,6 +39,7 @@ Options:
   --prefix DIR    Installation prefix, an absolute path (default: /usr/local).
   --destdir DIR   Install under DIR as a staging root: files go to DIR/PREFIX/...
   --no-build      Install the tools built already (by an earlier run) instead of building.
+  --build-only    Build the tools and install nothing (then install as root with --no-build).
   --uninstall     Remove what an install with the same --prefix and --destdir put there,
                   as its manifest (PREFIX/share/gefs-tools/install-manifest) lists it.
   -h, --help      Show this help.
@@ -50,6 +53,7 @@ prefix=/usr/local
 destdir=""
 uninstall=false
 build=true
+build_only=false
 while [ $# -gt 0 ]; do
     case "$1" in
         --prefix|--destdir)
@@ -60,6 +64,7 @@ while [ $# -gt 0 ]; do
         --destdir=*) destdir=${1#--destdir=}; shift ;;
         --uninstall) uninstall=true; shift ;;
         --no-build) build=false; shift ;;
+        --build-only) build_only=true; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage_error "unknown argument '$1'" ;;
     esac
@@ -67,7 +72,8 @@ done
 case "$prefix" in /*) ;; *) usage_error "--prefix must be an absolute path, not '$prefix'" ;; esac
 prefix=${prefix%/}
 $uninstall && ! $build && usage_error "--no-build goes with installing, not --uninstall"
-if [ -n "$destdir" ]; then
+$build_only && { $uninstall || ! $build; } && usage_error "--build-only goes with neither --uninstall nor --no-build"
+if [ -n "$destdir" ] && ! $build_only; then
     $uninstall || mkdir -p "$destdir" || die "cannot create --destdir $destdir"
     [ -d "$destdir" ] || die "no such --destdir: $destdir"
     destdir=$(cd "$destdir" && pwd)
@@ -129,8 +135,12 @@ if $build; then
 fi
 bin=$(swift build "${buildflags[@]}" --show-bin-path)
 for t in "${tools[@]}"; do
-    [ -x "$bin/$t" ] || die "$bin/$t is not built; run without --no-build"
+    [ -x "$bin/$t" ] || die "$bin/$t is not built; run without --no-build (or first with --build-only)"
 done
+if $build_only; then
+    echo "$me: built ${tools[*]} in $bin" >&2
+    exit 0
+fi
 version=$("$bin/${tools[0]}" --version) || die "$bin/${tools[0]} --version failed"
 
 entries=()                                        # manifest lines for this install

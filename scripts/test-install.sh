@@ -59,7 +59,9 @@ renders() {
 # ---------------------------------------------------------------------------------------------
 dest="$work/dest"
 prefix=/usr/local
-bash scripts/install.sh --prefix "$prefix" --destdir "$dest"
+bash scripts/install.sh --build-only
+check "--build-only installs nothing" test ! -e "$dest"
+bash scripts/install.sh --no-build --prefix "$prefix" --destdir "$dest"
 root="$dest$prefix"
 for t in "${tools[@]}"; do
     exe="$root/sbin/$t"
