@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "GefsCoreTests", dependencies: ["GefsCore", "TestSupport", "GefsFuzz"]),
         .testTarget(
             name: "ToolTests",
-            dependencies: ["GefsCore", "TestSupport"] + tools.map { .target(name: $0) }
+            dependencies: ["GefsCore", "TestSupport", "ToolSupport"] + tools.map { .target(name: $0) }
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -28,6 +28,8 @@ struct Fsck: ParsableCommand {
     @Flag(name: .long, help: "List every problem code with its severity, meaning and fix, and exit.") var listProblems = false
     @Argument(help: "The image file or block device.") var image: String?
 
+    @OptionGroup var versionOption: VersionOption
+
     func validate() throws {
         if listProblems { return }
         guard image != nil else { throw ValidationError("missing the image to check") }

@@ -24,6 +24,8 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: [.customShort("z"), .long], help: ArgumentHelp("With --write: save the old contents of every block overwritten in FILE, a new file, first (gefs-fsck --apply-undo puts them back).", valueName: "FILE"))
     var undo: String?
 
+    @OptionGroup var versionOption: VersionOption
+
     func validate() throws {
         if write && !rewrite { throw ValidationError("--write needs --rewrite") }
         if rewrite && untilGen != nil { throw ValidationError("--rewrite and --until-gen do not go together") }
