@@ -70,6 +70,10 @@ enum FsckCorpus {
         (36, CorpusCase(name: "log-discarded-entries", base: .small) { c in
             let last = try c.lastBlock(0)
             try c.editLog(try c.committedBarrier(0).block) { e in e.insert(.alloc(last), at: e.count - 1) } }),
+        (37, CorpusCase(name: "log-logsz-mismatch", base: .small) { c in
+            // The head block's logsz one word short: before the committed barrier's end when
+            // the head holds it, else on the last entry instead of the LogChain.
+            try c.editLogWords(try c.logHead(0)) { $0.put($0.u16(at: 2) - 8, at: 2) } }),
         // Pass 3: trees, data, deadlists.
         (40, CorpusCase(name: "tree-hash-mismatch-incomplete", base: .small) { c in
             try c.edit(try c.tree("adm").root.addr, rehash: false) { $0[9000] ^= 1 } }),
@@ -289,9 +293,16 @@ extension Corruptor {
     }
 
     /// Replaces the barrier word (and so everything after it) with `word`.
+    /// A terminator word ends the block's entries there, so `logsz` points at it, as a writer
+    /// leaves it (§8.1).
     func atBarrier(word: UInt64) throws {
         let (blk, at) = try barrierOffset()
-        try editLogWords(blk) { $0.put(word, at: at) }
+        try editLogWords(blk) { b in
+            b.put(word, at: at)
+            if let op = LogOp(rawValue: UInt8(word & 0xff)), op == .chain || op == .end {
+                b.put(UInt16(at - Format.logHeaderSize), at: 2)
+            }
+        }
     }
 
     /// Fills the log block from its barrier to the last word with `LogSync 0`, the last word

@@ -108,6 +108,8 @@ struct Replayer {
     var lastBarrier: UInt64?
     var block: Int64 = 0
     var chainIndex = 0
+    /// The `logsz` of the block being read (checked by `checkLogsz`).
+    var logsz = 0
 
     init(image: Image, arena: Arena, stopGen: UInt64, visit: ((ReplayEvent) -> Void)?) {
         self.image = image; self.arena = arena; self.stopGen = stopGen; self.visit = visit
@@ -182,6 +184,7 @@ struct Replayer {
             return nil
         }
         if committed { result.logBlocks.append(addr) }
+        logsz = header.logsz
         return b
     }
 
@@ -195,8 +198,11 @@ struct Replayer {
             case let .entry(offset, e):
                 visit?(.entry(block: block, offset: offset, entry: e, committed: committed, barrier: lastBarrier))
                 switch e.op {
-                case .chain: return .chain(e.addr)
+                case .chain:
+                    checkLogsz(terminator: offset, e)
+                    return .chain(e.addr)
                 case .end:
+                    checkLogsz(terminator: offset, e)
                     if e.word != UInt64(LogOp.end.rawValue) {
                         problem(.logEndWord, "LogEnd word is \(hex(e.word)), not 5", offset: offset)
                     }
@@ -238,6 +244,7 @@ struct Replayer {
                 committed = false
                 result.stop = .barrier
                 result.resume = (block, offset + 8)
+                checkLogsz(barrierEnd: offset + 8)
             }
             return
         }
