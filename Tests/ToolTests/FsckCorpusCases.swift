@@ -199,6 +199,16 @@ enum FsckCorpus {
             try c.editValue(try c.snapshotLeaf(holding: .label(name: Array("adm".utf8))), key: .label(name: Array("adm".utf8))) { $0.put(UInt64(9), at: 1) } }),
         (93, CorpusCase(name: "label-invalid", base: .small) { c in
             try c.editValue(try c.snapshotLeaf(holding: .label(name: Array("adm".utf8))), key: .label(name: Array("adm".utf8))) { $0.put(UInt32(0x11), at: 9) } }),
+        (94, CorpusCase(name: "dir-qid-duplicate", base: .tree) { c in
+            // main's second file takes the first one's qid.
+            let files = try c.nodes(try c.tree("main")).filter { $0.node.kind == .leaf }.flatMap { v in
+                v.node.records.compactMap { r -> (leaf: Int64, key: [UInt8], qid: UInt64)? in
+                    guard r.key.first == KeyKind.ent.rawValue, let x = try? Xdir.decode(r.value), !x.isDirectory else { return nil }
+                    return (v.pointer.addr, r.key, x.qidPath)
+                }
+            }
+            guard files.count >= 2 else { throw CorruptorError("main holds fewer than two files") }
+            try c.editValue(files[1].leaf, key: try Key.decode(files[1].key)) { $0.put(files[0].qid, at: 8) } }),
         // Pass 5: space.
         (100, CorpusCase(name: "space-leak", base: .small) { c in
             try c.beforeBarrier([.alloc(try c.lastBlock(0))])
