@@ -25,6 +25,16 @@ enum FsckCorpus {
         (4, CorpusCase(name: "crashed-stale-headers", base: .fresh, sample: "crashed")),
         (5, CorpusCase(name: "clean-mkgefs-tree", base: .tree)),
         // Pass 1: superblocks and arenas.
+        (8, CorpusCase(name: "superblock-snapdl-invalid", base: .small) { c in
+            // Half empty: a tail without a head (the snapshot tree's leaf), or a head without a tail.
+            try c.editSuperblock { sb in
+                if sb.snapdlHead.isNull { sb.snapdlTail = sb.snapRoot } else { sb.snapdlTail = .null }
+            } }),
+        (9, CorpusCase(name: "superblock-snapdl-invalid-hash", base: .small) { c in
+            try c.editSuperblock { sb in
+                guard sb.snapdlHead.isNull, sb.snapdlTail.isNull else { throw CorruptorError("snapdl is not empty") }
+                sb.snapdlHead.hash = 0x5eed
+            } }),
         (10, CorpusCase(name: "superblock-invalid", base: .fresh) { c in
             try c.edit(c.image().superblock.fssize - B, rehash: false) { $0[0] ^= 0x20 } }),
         (11, CorpusCase(name: "superblock-stale", base: .fresh) { c in try c.editSuperblock([.sb1]) { $0.qgen -= 1 } }),
