@@ -25,6 +25,15 @@ enum FsckCorpus {
         (4, CorpusCase(name: "crashed-stale-headers", base: .fresh, sample: "crashed")),
         (5, CorpusCase(name: "clean-mkgefs-tree", base: .tree)),
         // Pass 1: superblocks and arenas.
+        (7, CorpusCase(name: "arena-copy-tail", base: .small) { c in
+            // Both copies of arena 0 with a byte after their fields, hashed as the superblock records:
+            // no copy is well formed, yet nothing is lost.
+            let img = try c.image()
+            guard let a = img.arenas.first, let copy = a.current else { throw CorruptorError("arena 0 has no current copy") }
+            var b = copy.encodeBlock()
+            b[1000] = 0x5a
+            for s in [ArenaSlot.header, .footer] { try c.write(b, at: a.addr(of: s)) }
+            try c.editSuperblock { $0.arenas[0].hash = XXH3.hash(b) } }),
         (8, CorpusCase(name: "superblock-snapdl-invalid", base: .small) { c in
             // Half empty: a tail without a head (the snapshot tree's leaf), or a head without a tail.
             try c.editSuperblock { sb in
@@ -199,7 +208,9 @@ enum FsckCorpus {
         (85, CorpusCase(name: "dir-entry-invalid", base: .small) { c in
             try c.editValue(try c.tree("adm").root.addr, key: .ent(parent: 1, name: Array("users".utf8))) { $0[7] = 1 } }),
         (86, CorpusCase(name: "dir-qid-range", base: .small) { c in
-            try c.editValue(try c.tree("adm").root.addr, key: .ent(parent: 1, name: Array("users".utf8))) { $0.put(UInt64(50), at: 8) } }),
+            // 50, or nextqid on images that have handed out more qids.
+            let q = max(50, try c.image().superblock.nextqid)
+            try c.editValue(try c.tree("adm").root.addr, key: .ent(parent: 1, name: Array("users".utf8))) { $0.put(q, at: 8) } }),
         (87, CorpusCase(name: "snap-record-invalid", base: .small) { c in try c.editSnap(1) { $0.put(UInt32(1), at: 12) } }),
         (88, CorpusCase(name: "snap-gen-range", base: .small) { c in try c.editSuperblock { $0.nextgen = 2 } }),
         (89, CorpusCase(name: "snap-link-dangling", base: .small) { c in try c.editSnap(1) { $0.put(Int64(9), at: 32) } }),

@@ -22,11 +22,14 @@ extension ProblemCode {
         fix: "rewritten from the current copy")
     public static let arenaCopyCorrupt = ProblemCode("arena_copy_corrupt", .error,
         "an arena header or footer is not a well-formed arena block", fix: "rewritten from the current copy")
+    public static let arenaCopyTail = ProblemCode("arena_copy_tail", .error,
+        "an arena header or footer has intact fields but nonzero bytes after them",
+        fix: "rewritten from the fields with the rest zeroed; the superblocks record the new hash")
     public static let arenaNoCurrentCopy = ProblemCode("arena_no_current_copy", .error,
         "neither the arena's header nor its footer matches the hash the superblock records")
 
     static let imageCodes: [ProblemCode] = [
         superblockInvalid, superblockStale, superblockMismatch, superblockNone, superblockSnapdlInvalid, imageTruncated, imageGrown,
-        arenaHeaderStale, arenaFooterStale, arenaCopyCorrupt, arenaNoCurrentCopy,
+        arenaHeaderStale, arenaFooterStale, arenaCopyCorrupt, arenaCopyTail, arenaNoCurrentCopy,
     ]
 }

@@ -186,6 +186,7 @@ public final class Image {
         for slot in [ArenaSlot.header, .footer] {
             let status = slot == .header ? hdStatus : tlStatus
             let addr = arena.addr(of: slot)
+            if let p = arena.tailProblem(slot) { problems.append(p) }
             switch status {
             case .current: break
             case .stale:
@@ -209,7 +210,12 @@ public final class Image {
         guard let b = try? dev.read(at: addr) else { return (nil, .corrupt("cannot read block \(hex(addr))"), 0) }
         let h = XXH3.hash(b)
         let copy: ArenaCopy
-        do { copy = try ArenaCopy.decode(b) } catch { return (nil, .corrupt("\(error)"), h) }
+        do { copy = try ArenaCopy.decode(b) } catch {
+            // Intact fields before nonzero bytes: the hash says whether it is current or stale,
+            // and openArena reports the bytes (arena_copy_tail).
+            guard let c = ArenaCopy.fieldsBeforeTail(b) else { return (nil, .corrupt("\(error)"), h) }
+            copy = c
+        }
         if let why = copy.wellFormedError(base: sb.arenaBase(i), arenasz: sb.arenasz) { return (copy, .corrupt(why), h) }
         return (copy, XXH3.accepts(stored: sb.arenas[i].hash, computed: h) ? .current : .stale, h)
     }

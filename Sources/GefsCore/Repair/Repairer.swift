@@ -31,7 +31,7 @@ public struct Repairer {
     var image: Image { checker.image }
 
     static let copyCodes: Set<ProblemCode> = [.superblockInvalid, .superblockStale, .superblockMismatch,
-                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt]
+                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt, .arenaCopyTail]
     /// Every problem some repair fixes.
     public static var fixable: Set<ProblemCode> { copyCodes.union(FreeMapRebuild.codes) }
 
@@ -91,8 +91,8 @@ public struct Repairer {
     /// any point leaves the same committed state.
     func rewriteCopies() throws -> [String] {
         let copies = image.arenas.map { $0.current! }
-        try SyncWriter(device: image.device).commit(superblock: image.superblock, arenas: copies)
-        var lines: [String] = []
+        let written = try SyncWriter(device: image.device).commit(superblock: image.superblock, arenas: copies)
+        var lines = tailLines(written)
         for c in [image.sb0, image.sb1] where c.block != image.superblock.encodeBlock() {
             lines.append("\(c.slot) rewritten from the current superblock (\(image.currentSlot), qgen \(image.qgen))")
         }
