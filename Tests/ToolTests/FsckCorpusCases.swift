@@ -221,15 +221,20 @@ enum FsckCorpus {
         (93, CorpusCase(name: "label-invalid", base: .small) { c in
             try c.editValue(try c.snapshotLeaf(holding: .label(name: Array("adm".utf8))), key: .label(name: Array("adm".utf8))) { $0.put(UInt32(0x11), at: 9) } }),
         (94, CorpusCase(name: "dir-qid-duplicate", base: .tree) { c in
-            // main's second file takes the first one's qid.
-            let files = try c.nodes(try c.tree("main")).filter { $0.node.kind == .leaf }.flatMap { v in
-                v.node.records.compactMap { r -> (leaf: Int64, key: [UInt8], qid: UInt64)? in
-                    guard r.key.first == KeyKind.ent.rawValue, let x = try? Xdir.decode(r.value), !x.isDirectory else { return nil }
-                    return (v.pointer.addr, r.key, x.qidPath)
-                }
+            // main's second file takes the first one's qid: two files whose logical entries are
+            // their leaf records (no pivot message above them).
+            let main = try c.tree("main")
+            var raw: [[UInt8]: (leaf: Int64, value: [UInt8])] = [:]
+            for v in try c.nodes(main) where v.node.kind == .leaf {
+                for r in v.node.records where r.key.first == KeyKind.ent.rawValue { raw[r.key] = (v.pointer.addr, r.value) }
+            }
+            let files = try c.reader().records(main).filter { r in
+                guard r.key.first == KeyKind.ent.rawValue, let x = try? Xdir.decode(r.value), !x.isDirectory else { return false }
+                return raw[r.key]?.value == r.value
             }
             guard files.count >= 2 else { throw CorruptorError("main holds fewer than two files") }
-            try c.editValue(files[1].leaf, key: try Key.decode(files[1].key)) { $0.put(files[0].qid, at: 8) } }),
+            let qid = try Xdir.decode(files[0].value).qidPath
+            try c.editValue(raw[files[1].key]!.leaf, key: try Key.decode(files[1].key)) { $0.put(qid, at: 8) } }),
         // Pass 5: space.
         (100, CorpusCase(name: "space-leak", base: .small) { c in
             try c.beforeBarrier([.alloc(try c.lastBlock(0))])
