@@ -195,6 +195,12 @@ enum FsckCorpus {
         (71, CorpusCase(name: "deadlist-reclaimable", base: .tree) { c in
             let leaf = try c.snapshotLeaf()
             try c.editDeadlist { $0.append(leaf) } }),
+        (72, CorpusCase(name: "deadlist-reclaimable-freed", base: .tree) { c in
+            // An allocated block that only the deadlist names, and that no snapshot reaches.
+            let last = try c.lastBlock(0)
+            try c.beforeBarrier([.alloc(last)])
+            try c.editArena(0, [.header, .footer], record: true) { $0.used += B }
+            try c.editDeadlist { $0.append(last) } }),
         // Pass 4: directories and snapshots.
         (80, CorpusCase(name: "dir-root-missing", base: .small) { c in
             try c.editLeaf(try c.tree("adm").root.addr) { $0.removeAll { $0.key == Key.root.encode() } } }),

@@ -69,7 +69,8 @@ extension ProblemCode {
     public static let deadlistAddressLive = ProblemCode("deadlist_address_live", .error,
         "a listed dead address is still reachable from the snapshot that killed it")
     public static let deadlistReclaimable = ProblemCode("deadlist_reclaimable", .warning,
-        "a listed dead address is not reachable from any older snapshot (it could be freed)")
+        "a listed dead address is not reachable from any older snapshot (it could be freed)",
+        fix: "dropped from its deadlist and, when nothing else reaches it, freed")
     // MARK: Directories (§9.5)
     public static let dirRootMissing = ProblemCode("dir_root_missing", .error,
         "a file tree has no root directory entry Kent(−1, \"\"), or it is not a directory")

@@ -42,7 +42,18 @@ public struct Repairer {
         var addressed: Set<ProblemCode> = []
         let codes = Set(checker.problems.map(\.code))
         let rebuild = FreeMapRebuild(checker: checker)
-        if !rebuild.arenas.isEmpty {
+        let reclaim = DeadlistReclaim(checker: checker)
+        if reclaim.wanted {
+            if let why = reclaim.refusal() {
+                out.notes.append("deadlist entries not dropped: \(why)")
+            } else {
+                // Rebuilds the free maps that need it in the same sync.
+                out.actions += try reclaim.commit(rebuilding: rebuild.arenas)
+                addressed.formUnion(FreeMapRebuild.codes)
+                addressed.formUnion(Repairer.copyCodes)
+            }
+        }
+        if addressed.isEmpty, !rebuild.arenas.isEmpty {
             if let why = rebuild.refusal(preen: mode == .preen) {
                 out.notes.append("free maps not rebuilt: \(why)")
             } else {
