@@ -77,7 +77,7 @@ struct DeadlistReclaim {
         let reader = checker.reader
         let sb = image.superblock
         let drop = dropped
-        let newestGen = Int64(max(sb.nextgen, 1) - 1)
+        let newestGen = Int64(clamping: max(sb.nextgen, 1) - 1)
         var alloc = try allocator()
         var blocks: [Int64: [UInt8]] = [:]
         var freed: [Int64] = []
