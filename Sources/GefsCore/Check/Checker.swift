@@ -82,7 +82,9 @@ public final class Checker {
     public func run(_ p: CheckPass) {
         pass = p
         switch p {
-        case .superblocks: for q in image.problems { add(q) }
+        case .superblocks:
+            for q in image.problems { add(q) }
+            checkSnapdl()
         case .logs: checkLogs()
         case .trees: checkTrees()
         case .directories: checkSnapshots()

@@ -148,6 +148,7 @@ extension Checker {
         // Entries by qid, equal qids in entry order, merged with the Kdat qids in order: no
         // dictionary over every file, and no scan of the entries per orphan.
         let byQid = s.entries.indices.sorted { (s.entries[$0].dir.qidPath, $0) < (s.entries[$1].dir.qidPath, $1) }
+        checkDuplicateQids(s, byQid: byQid, dirs: dirs)
         var k = 0
         for (q, off) in s.dataMax.sorted(by: { $0.key < $1.key }) {
             while k < byQid.count, s.entries[byQid[k]].dir.qidPath < q { k += 1 }

@@ -53,6 +53,9 @@ public protocol DiskFormat: Sendable {
 
     /// Size of a log block's header: entries start at this block offset.
     var logHeaderSize: Int { get }
+    /// The largest `logsz` a log block may hold (gefs8.00: the offset of the last word, where
+    /// its terminator may stand; gefs9.00: the entries' whole length).
+    var lastLogsz: Int { get }
     /// Reads a log block's header; throws when the block is not a Tlog block.
     func logHeader(_ block: [UInt8]) throws -> LogBlockHeader
     /// Calls `visit` with each step of a log block in order — its entries, then the step that

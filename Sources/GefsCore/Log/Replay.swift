@@ -108,6 +108,8 @@ struct Replayer {
     var lastBarrier: UInt64?
     var block: Int64 = 0
     var chainIndex = 0
+    /// The `logsz` of the block being read (checked by `checkLogsz`).
+    var logsz = 0
 
     init(image: Image, arena: Arena, stopGen: UInt64, visit: ((ReplayEvent) -> Void)?) {
         self.image = image; self.arena = arena; self.stopGen = stopGen; self.visit = visit
@@ -186,6 +188,7 @@ struct Replayer {
             return nil
         }
         if committed { result.logBlocks.append(addr) }
+        logsz = header.logsz
         return b
     }
 
@@ -198,6 +201,7 @@ struct Replayer {
             switch step {
             case let .entry(offset, e):
                 visit?(.entry(block: block, offset: offset, entry: e, committed: committed, barrier: lastBarrier))
+                if e.op == .chain || e.op == .end { checkLogsz(terminator: offset, e) }
                 if e.op == .end, e.word != UInt64(LogOp.end.rawValue) {
                     problem(.logEndWord, "LogEnd word is \(hex(e.word)), not 5", offset: offset)
                 }
@@ -248,6 +252,7 @@ struct Replayer {
                 committed = false
                 result.stop = .barrier
                 result.resume = (block, offset + 8)
+                checkLogsz(barrierEnd: offset + 8)
             }
             return
         }
