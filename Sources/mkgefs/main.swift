@@ -1,7 +1,9 @@
 import ArgumentParser
-import Foundation
 import GefsCore
 import ToolSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// mkgefs: make a gefs8.00 file system image (FORMAT.md §5, §11).
 struct Mkgefs: ParsableCommand {
@@ -28,6 +30,8 @@ struct Mkgefs: ParsableCommand {
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Print the layout that would be written; write nothing.")
     var dryRun = false
 
+    @OptionGroup var versionOption: VersionOption
+
     func validate() throws {
         if let a = arenas, !(1...Gefs8Format.maxArenas).contains(a) {
             throw ValidationError("--arenas must be between 1 and \(Gefs8Format.maxArenas)")
@@ -39,7 +43,7 @@ struct Mkgefs: ParsableCommand {
 
     func run() throws {
         do {
-            let time = try FormatOptions.time(sourceDateEpoch: ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"])
+            let time = try FormatOptions.time(sourceDateEpoch: getenv("SOURCE_DATE_EPOCH").map { String(cString: $0) })
             let request = FormatRequest(path: image, size: try size.map(Layout.parseSize),
                                         options: FormatOptions(user: user, time: time, arenas: arenas),
                                         root: directory, force: force, dryRun: dryRun)

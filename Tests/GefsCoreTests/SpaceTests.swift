@@ -209,31 +209,41 @@ final class SpaceTests: XCTestCase {
         XCTAssertEqual(space.freeMap(for: img.arenas[1]), BlockBitmap(covering: img.arenas[1].region, filled: true))
 
         // The free map reachability gives agrees with itself.
-        XCTAssertEqual(space.compare(free: free, arena: arena), [])
+        XCTAssertEqual(space.compare(free: free, arena: arena, grading: img.format.grading), [])
 
         // Allocated but unreachable: a leak, in runs.
         var leaky = free
         leaky.clear(10..<13)
         leaky.clear(20..<21)
-        var problems = space.compare(free: leaky, arena: arena)
+        var problems = space.compare(free: leaky, arena: arena, grading: img.format.grading)
         XCTAssertEqual(problems.map(\.code), [.spaceLeak, .spaceLeak])
         XCTAssertEqual(problems.map(\.block), [base + 10 * B, base + 20 * B])
         XCTAssertTrue(problems[0].message.hasPrefix("blocks \(hex(base + 10 * B))..<\(hex(base + 13 * B)) (3) allocated but unreachable"), problems[0].message)
         XCTAssertTrue(problems[1].message.hasPrefix("block \(hex(base + 20 * B)) allocated"), problems[1].message)
 
+        // With a look at the bytes, a run splits where its blocks stop looking alike.
+        let looked = space.compare(free: leaky, arena: arena, grading: img.format.grading,
+                                   look: { [b12 = base + 12 * B] in $0 == b12 ? .log : .treeNode })
+        XCTAssertEqual(looked.map(\.block), [base + 10 * B, base + 12 * B, base + 20 * B])
+        XCTAssertEqual(looked.map(\.message), [
+            "blocks \(hex(base + 10 * B))..<\(hex(base + 12 * B)) (2) allocated but unreachable: probably a replaced tree node",
+            "block \(hex(base + 12 * B)) allocated but unreachable: probably a previous log block",
+            "block \(hex(base + 20 * B)) allocated but unreachable: probably a replaced tree node",
+        ])
+
         // Reachable but free: a use after free, naming what the blocks are.
         var uaf = free
         uaf.insert(base + B)
         uaf.insert(base + 2 * B)
-        problems = space.compare(free: uaf, arena: arena)
+        problems = space.compare(free: uaf, arena: arena, grading: img.format.grading)
         XCTAssertEqual(problems.map(\.code), [.spaceUseAfterFree])
         XCTAssertEqual(problems.first?.arena, 0)
         XCTAssertTrue(problems.first?.message.contains("(leaf, data block) but free in the log") == true, problems.first?.message ?? "")
 
         // Part of the trees unknown: leaks are not claimed, uses after free still are.
         space.complete = false
-        XCTAssertEqual(space.compare(free: leaky, arena: arena), [])
-        XCTAssertEqual(space.compare(free: uaf, arena: arena).map(\.code), [.spaceUseAfterFree])
+        XCTAssertEqual(space.compare(free: leaky, arena: arena, grading: img.format.grading), [])
+        XCTAssertEqual(space.compare(free: uaf, arena: arena, grading: img.format.grading).map(\.code), [.spaceUseAfterFree])
     }
 
     // MARK: Maps

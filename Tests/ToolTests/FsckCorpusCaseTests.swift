@@ -8,6 +8,9 @@ extension FsckCorpusTests {
         "003-clean-snapshots-messages-deadlists",
         "004-crashed-stale-headers",
         "005-clean-mkgefs-tree",
+        "007-arena-copy-tail",
+        "008-superblock-snapdl-invalid",
+        "009-superblock-snapdl-invalid-hash",
         "010-superblock-invalid",
         "011-superblock-stale",
         "012-superblock-mismatch",
@@ -35,6 +38,7 @@ extension FsckCorpusTests {
         "034-log-barrier-decreasing",
         "035-log-end-word",
         "036-log-discarded-entries",
+        "037-log-logsz-mismatch",
         "040-tree-hash-mismatch-incomplete",
         "041-tree-node-type",
         "042-tree-node-layout",
@@ -66,6 +70,7 @@ extension FsckCorpusTests {
         "069-deadlist-address-duplicate",
         "070-deadlist-address-live",
         "071-deadlist-reclaimable",
+        "072-deadlist-reclaimable-freed",
         "080-dir-root-missing",
         "081-dir-parent-missing",
         "082-dir-kup-missing",
@@ -80,6 +85,7 @@ extension FsckCorpusTests {
         "091-snap-nlbl-mismatch",
         "092-label-dangling",
         "093-label-invalid",
+        "094-dir-qid-duplicate",
         "100-space-leak",
         "101-space-use-after-free",
         "102-space-cross-link",
@@ -93,6 +99,9 @@ extension FsckCorpusTests {
     func test_003_clean_snapshots_messages_deadlists() throws { try check("003-clean-snapshots-messages-deadlists") }
     func test_004_crashed_stale_headers() throws { try check("004-crashed-stale-headers") }
     func test_005_clean_mkgefs_tree() throws { try check("005-clean-mkgefs-tree") }
+    func test_007_arena_copy_tail() throws { try check("007-arena-copy-tail") }
+    func test_008_superblock_snapdl_invalid() throws { try check("008-superblock-snapdl-invalid") }
+    func test_009_superblock_snapdl_invalid_hash() throws { try check("009-superblock-snapdl-invalid-hash") }
     func test_010_superblock_invalid() throws { try check("010-superblock-invalid") }
     func test_011_superblock_stale() throws { try check("011-superblock-stale") }
     func test_012_superblock_mismatch() throws { try check("012-superblock-mismatch") }
@@ -120,6 +129,7 @@ extension FsckCorpusTests {
     func test_034_log_barrier_decreasing() throws { try check("034-log-barrier-decreasing") }
     func test_035_log_end_word() throws { try check("035-log-end-word") }
     func test_036_log_discarded_entries() throws { try check("036-log-discarded-entries") }
+    func test_037_log_logsz_mismatch() throws { try check("037-log-logsz-mismatch") }
     func test_040_tree_hash_mismatch_incomplete() throws { try check("040-tree-hash-mismatch-incomplete") }
     func test_041_tree_node_type() throws { try check("041-tree-node-type") }
     func test_042_tree_node_layout() throws { try check("042-tree-node-layout") }
@@ -151,6 +161,7 @@ extension FsckCorpusTests {
     func test_069_deadlist_address_duplicate() throws { try check("069-deadlist-address-duplicate") }
     func test_070_deadlist_address_live() throws { try check("070-deadlist-address-live") }
     func test_071_deadlist_reclaimable() throws { try check("071-deadlist-reclaimable") }
+    func test_072_deadlist_reclaimable_freed() throws { try check("072-deadlist-reclaimable-freed") }
     func test_080_dir_root_missing() throws { try check("080-dir-root-missing") }
     func test_081_dir_parent_missing() throws { try check("081-dir-parent-missing") }
     func test_082_dir_kup_missing() throws { try check("082-dir-kup-missing") }
@@ -165,6 +176,7 @@ extension FsckCorpusTests {
     func test_091_snap_nlbl_mismatch() throws { try check("091-snap-nlbl-mismatch") }
     func test_092_label_dangling() throws { try check("092-label-dangling") }
     func test_093_label_invalid() throws { try check("093-label-invalid") }
+    func test_094_dir_qid_duplicate() throws { try check("094-dir-qid-duplicate") }
     func test_100_space_leak() throws { try check("100-space-leak") }
     func test_101_space_use_after_free() throws { try check("101-space-use-after-free") }
     func test_102_space_cross_link() throws { try check("102-space-cross-link") }

@@ -457,6 +457,7 @@ public struct FormatTarget: Sendable {
         case S_IFBLK:
             let dev = try FileDevice(path: path)
             return FormatTarget(path: path, kind: .blockDevice, size: dev.size)
+        case S_IFDIR: throw FormatterError.target(path, DeviceError.isDirectoryMessage)
         default: throw FormatterError.target(path, "not a regular file or a block device")
         }
     }
