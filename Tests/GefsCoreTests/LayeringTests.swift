@@ -108,6 +108,15 @@ final class LayeringTests: XCTestCase {
         }
     }
 
+    /// Catalogue entries are used by name as members (`.logBadOp`), which the reading above does
+    /// not follow: every folder uses the catalogue, so every entry lives in Diagnostics/.
+    func testTheProblemCatalogueIsInDiagnostics() throws {
+        for f in try sources() where f.folder != "Diagnostics" {
+            let entries = LayeringTests.matches(#"static let (\w+) = ProblemCode\("#, LayeringTests.code(f.text))
+            XCTAssertEqual(entries, [], "\(f.path) defines problem codes; the catalogue lives in Diagnostics/")
+        }
+    }
+
     /// The reading above finds a use that breaks the table (so that a passing run means something).
     func testAnUpwardUseIsFound() {
         let code = LayeringTests.code("""
