@@ -12,10 +12,4 @@ command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v xxhsum >/dev/null || missing+=(xxhash)
 command -v gzip >/dev/null || missing+=(gzip)
 command -v man >/dev/null || missing+=(man-db)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]}" >&2
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash "$(dirname "$0")/install-missing.sh" setup "${missing[@]}"
