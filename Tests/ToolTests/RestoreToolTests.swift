@@ -1,0 +1,365 @@
+import Foundation
+import XCTest
+import GefsCore
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// gefs-restore on real images: mkgefs -d images restored and compared with their source
+/// (contents, names, modes and mtimes with -m, holes), the snapshots sample's older snapshots,
+/// damaged images (each damage named, everything outside it restored byte for byte), --scan
+/// when the snapshot tree or the superblocks are gone, and the image untouched by every run.
+final class RestoreToolTests: XCTestCase {
+    // MARK: Helpers
+
+    func sh(_ script: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try Fixtures.run("/bin/sh", ["-c", script])
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+    }
+
+    func restore(_ args: [String]) throws -> Fixtures.Result { try Fixtures.tool("gefs-restore", args) }
+
+    func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+    /// A host tree exercising what a restore must keep: nested directories, enough entries for
+    /// pivots, a file of many blocks, a sparse file (holes inside and at the end), an empty
+    /// file and directory, odd permission bits, names with spaces, UTF-8 and a byte that is not
+    /// UTF-8, and mtimes with nanoseconds.
+    func makeSource(files: Int = 360) throws -> String {
+        let root = Fixtures.scratch("src").appendingPathComponent("root").path
+        try sh("""
+            set -e
+            mkdir -p '\(root)'
+            cd '\(root)'
+            i=0
+            while [ $i -lt \(files) ]; do
+                d=dir$((i % 24))/sub$((i % 3))
+                mkdir -p "$d"
+                head -c $(( (i * 7919) % 40000 + 1 )) /dev/urandom > "$d/file-$i.dat"
+                i=$((i + 1))
+            done
+            head -c 1200000 /dev/urandom > big.bin
+            : > empty
+            mkdir emptydir 'with space'
+            printf 'hello\\n' > 'with space/a file.txt'
+            printf 'caf\\303\\251\\n' > 'café.txt'
+            printf 'raw\\n' > "$(printf 'raw\\377name')"
+            printf 'start' > sparse.bin
+            printf 'middle' | dd of=sparse.bin bs=1 seek=100000 conv=notrunc 2>/dev/null
+            truncate -s 300000 sparse.bin
+            chmod 0640 'with space/a file.txt'; chmod 0755 big.bin; chmod 0600 sparse.bin; chmod 0750 emptydir
+            find . -exec touch -h -d '@1700000000.123456789' {} +
+            touch -d '@1600000000.5' big.bin
+            """)
+        return root
+    }
+
+    /// Formats an image of `src` with mkgefs -d.
+    func makeImage(_ src: String, size: String = "48M") throws -> String {
+        let img = Fixtures.scratch("img").appendingPathComponent("r.img").path
+        let r = try Fixtures.tool("mkgefs", ["-s", size, "-d", src, img], env: ["SOURCE_DATE_EPOCH": "1718000000"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return img
+    }
+
+    struct Entry: Equatable, CustomStringConvertible {
+        var isDir: Bool
+        var perm: UInt32
+        var size: Int64
+        var mtime: Int64
+        var content: Data?
+        var description: String { "\(isDir ? "dir" : "file") \(String(perm, radix: 8)) size \(size) mtime \(mtime)" }
+    }
+
+    /// Every entry under `root` by its relative path (as bytes), read with lstat and read(2).
+    func tree(_ root: String, contents: Bool = true) -> [[UInt8]: Entry] {
+        var out: [[UInt8]: Entry] = [:]
+        func walk(_ rel: [UInt8]) {
+            let full = Array(root.utf8) + (rel.isEmpty ? [] : [UInt8(ascii: "/")] + rel)
+            guard let d = opendir(String(decoding: full, as: UTF8.self)) ?? (full + [0]).withUnsafeBufferPointer({ p in
+                p.withMemoryRebound(to: CChar.self) { opendir($0.baseAddress!) }
+            }) else { XCTFail("cannot open \(String(decoding: full, as: UTF8.self))"); return }
+            defer { closedir(d) }
+            while let e = readdir(d) {
+                let name = withUnsafeBytes(of: e.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+                if name == [0x2e] || name == [0x2e, 0x2e] { continue }
+                let r = rel.isEmpty ? name : rel + [UInt8(ascii: "/")] + name
+                let path = full + [UInt8(ascii: "/")] + name
+                var st = stat()
+                let ok = (path + [0]).withUnsafeBufferPointer { p in p.withMemoryRebound(to: CChar.self) { lstat($0.baseAddress!, &st) } }
+                XCTAssertEqual(ok, 0)
+                let isDir = st.st_mode & S_IFMT == S_IFDIR
+                XCTAssertTrue(isDir || st.st_mode & S_IFMT == S_IFREG, "only files and directories are restored")
+                var data: Data?
+                if !isDir && contents {
+                    let fd = (path + [0]).withUnsafeBufferPointer { p in p.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_RDONLY) } }
+                    let count = Int(st.st_size)
+                    var buf = [UInt8](repeating: 0, count: count)
+                    var got = 0
+                    while got < count {
+                        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, count - got) }
+                        if n <= 0 { break }
+                        got += n
+                    }
+                    close(fd)
+                    data = Data(buf)
+                }
+                out[r] = Entry(isDir: isDir, perm: UInt32(st.st_mode) & 0o777, size: isDir ? 0 : Int64(st.st_size),
+                               mtime: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec), content: data)
+                if isDir { walk(r) }
+            }
+        }
+        walk([])
+        return out
+    }
+
+    func show(_ p: [UInt8]) -> String { String(decoding: p, as: UTF8.self) }
+
+    /// Asserts that `restored` holds exactly `source` (with `metadata`, bits and times too).
+    func assertSameTree(_ source: [[UInt8]: Entry], _ restored: [[UInt8]: Entry], metadata: Bool,
+                        ignoring: Set<[UInt8]> = [], file: StaticString = #filePath, line: UInt = #line) {
+        let want = source.filter { !ignoring.contains($0.key) }, got = restored.filter { !ignoring.contains($0.key) }
+        XCTAssertEqual(Set(want.keys), Set(got.keys), "missing \(Set(want.keys).subtracting(got.keys).map(show)); extra \(Set(got.keys).subtracting(want.keys).map(show))", file: file, line: line)
+        for (p, s) in want {
+            guard let r = got[p] else { continue }
+            XCTAssertEqual(s.isDir, r.isDir, show(p), file: file, line: line)
+            XCTAssertEqual(s.size, r.size, show(p), file: file, line: line)
+            XCTAssertTrue(s.content == r.content, "\(show(p)): contents differ", file: file, line: line)
+            if metadata {
+                XCTAssertEqual(s.perm, r.perm, "\(show(p)): permission bits", file: file, line: line)
+                XCTAssertEqual(s.mtime, r.mtime, "\(show(p)): mtime", file: file, line: line)
+            }
+        }
+    }
+
+    func json(_ r: Fixtures.Result) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+    }
+
+    func lost(_ report: [String: Any]) -> [[String: Any]] { report["lost"] as! [[String: Any]] }
+
+    func dest() -> String { Fixtures.scratch("dest").appendingPathComponent("out").path }
+
+    /// Runs `body` and checks that the image's bytes are what they were.
+    func unchanged<T>(_ img: String, _ body: () throws -> T, file: StaticString = #filePath, line: UInt = #line) throws -> T {
+        let before = try bytes(img)
+        let r = try body()
+        XCTAssertTrue(try bytes(img) == before, "the image was written", file: file, line: line)
+        return r
+    }
+
+    /// Whether `path` has a hole at `offset` (SEEK_DATA skips past it).
+    func hole(_ path: String, at offset: Int64) -> Bool {
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        let d = lseek(fd, off_t(offset), 3 /* SEEK_DATA */)
+        return d < 0 || d > offset
+    }
+
+    // MARK: Whole trees
+
+    func testRestoresMkgefsTreeWithMetadata() throws {
+        let src = try makeSource()
+        let img = try makeImage(src)
+        let out = dest()
+        let r = try unchanged(img) { try restore(["-m", img, out]) }
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        let source = tree(src)
+        XCTAssertTrue(r.stdout.contains("restored \(source.values.filter { !$0.isDir }.count) files and \(source.values.filter(\.isDir).count) directories"), r.stdout)
+        assertSameTree(source, tree(out), metadata: true)
+        // Holes stay holes: inside, and at the end of the file.
+        XCTAssertTrue(hole(out + "/sparse.bin", at: 32768), "the hole in sparse.bin was written")
+        XCTAssertTrue(hole(out + "/sparse.bin", at: 180224), "the tail of sparse.bin was written")
+        XCTAssertFalse(hole(out + "/sparse.bin", at: 98304))
+        // The image's tree had pivots: the test is about more than one leaf.
+        let reader = TreeReader(try Image(path: img))
+        XCTAssertGreaterThan(try reader.tree(label: "main").height, 1)
+    }
+
+    func testWithoutMetadataContentsAndNamesOnly() throws {
+        let src = try makeSource(files: 40)
+        let img = try makeImage(src)
+        let out = dest()
+        let r = try unchanged(img) { try restore([img, out]) }
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let got = tree(out)
+        assertSameTree(tree(src), got, metadata: false)
+        XCTAssertNotEqual(got[Array("big.bin".utf8)]?.mtime, 1_600_000_000_500_000_000, "times are set only with -m")
+    }
+
+    func testDryRunListsEveryEntryAndWritesNothing() throws {
+        let src = try makeSource(files: 30)
+        let img = try makeImage(src)
+        let out = dest()
+        let r = try unchanged(img) { try restore(["-D", img, out]) }
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let source = tree(src, contents: false)
+        XCTAssertEqual(lines.count, source.count + 1, r.stdout)
+        XCTAssertTrue(lines.contains("--rwxr-xr-x      1200000 2020-09-13T12:26:40.500000000Z /big.bin"), r.stdout)
+        XCTAssertTrue(lines.contains("d-rwxr-x---            0 2023-11-14T22:13:20.123456789Z /emptydir"), r.stdout)
+        XCTAssertTrue(lines.contains("--rw-------       300000 2023-11-14T22:13:20.123456789Z /sparse.bin"), r.stdout)
+        XCTAssertEqual(lines.last, "\(source.values.filter { !$0.isDir }.count) files and \(source.values.filter(\.isDir).count) directories, \(source.values.reduce(0) { $0 + $1.size }) bytes, would be restored from snapshot 2 (main)")
+        // With -m, the Plan 9 owner and group (mkgefs's default user).
+        let m = try restore(["-D", "-m", img, out])
+        XCTAssertTrue(m.stdout.contains("--rwxr-xr-x glenda glenda      1200000 "), m.stdout)
+    }
+
+    func testListShowsEveryTree() throws {
+        let img = try Fixtures.sample("snapshots")
+        let r = try unchanged(img) { try restore(["-l", img]) }
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let reader = TreeReader(try Image(path: img))
+        let contents = try reader.snapshotContents()
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, contents.snapshots.count + 1)
+        for (line, s) in zip(lines.dropFirst(), contents.snapshots) {
+            var dirs = 0, files = 0
+            try reader.walkFiles(reader.tree(s)) { p, e in if p != "/" { if e.isDirectory { dirs += 1 } else { files += 1 } } }
+            let f = line.split(separator: " ").map(String.init)
+            XCTAssertEqual(f[0], String(s.gen), line)
+            XCTAssertEqual(f[1], s.pred < 0 ? "-" : String(s.pred), line)
+            XCTAssertEqual(f[2], String(s.height), line)
+            XCTAssertEqual(f[3], String(dirs), line)
+            XCTAssertEqual(f[4], String(files), line)
+            XCTAssertEqual(Array(f[6...]), contents.labels(of: s.gen).map(\.text).sorted(), line)
+        }
+        let j = try restore(["-l", "--json", img])
+        let trees = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as! [[String: Any]]
+        XCTAssertEqual(trees.map { $0["gen"] as! Int }, contents.snapshots.map { Int($0.gen) })
+        XCTAssertEqual(trees.last?["labels"] as? [String], ["main"])
+    }
+
+    /// The sample's older snapshots hold files main has since changed or removed: each
+    /// snapshot restores as the tree reader reads it.
+    func testOlderSnapshotsOfTheSample() throws {
+        let img = try Fixtures.sample("snapshots")
+        let reader = TreeReader(try Image(path: img))
+        func expected(_ label: String) throws -> [[UInt8]: Entry] {
+            let t = try reader.tree(label: label)
+            var out: [[UInt8]: Entry] = [:]
+            try reader.walkFiles(t) { p, e in
+                guard p != "/" else { return }
+                let content = e.isDirectory ? nil : Data(try reader.contents(t, file: e.dir))
+                out[Array(p.dropFirst().utf8)] = Entry(isDir: e.isDirectory, perm: e.dir.mode & 0o777, size: e.isDirectory ? 0 : Int64(e.dir.length),
+                                                       mtime: e.dir.mtime, content: content)
+            }
+            return out
+        }
+        var restored: [String: [[UInt8]: Entry]] = [:]
+        for label in ["snap1", "snap3", "main"] {
+            let out = dest()
+            let r = try unchanged(img) { try restore(["-m", "--snap", label, img, out]) }
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let want = try expected(label)
+            assertSameTree(want, tree(out), metadata: true)
+            restored[label] = want
+        }
+        let old = restored["snap1"]!, main = restored["main"]!
+        XCTAssertTrue(old.keys.contains { main[$0] == nil }, "snap1 holds files main no longer has")
+        XCTAssertTrue(old.contains { k, v in !v.isDir && main[k].map { $0.content != v.content } ?? false }, "and files main has changed")
+        // --gen names the same tree.
+        let out = dest()
+        XCTAssertEqual(try restore(["-m", "--gen", "2", img, out]).status, 0)
+        assertSameTree(old, tree(out), metadata: true)
+    }
+
+    // MARK: Choosing what
+
+    func testPathsIncludeAndCat() throws {
+        let src = try makeSource(files: 48)
+        let img = try makeImage(src)
+        let source = tree(src)
+        let out = dest()
+        let r = try unchanged(img) { try restore(["-m", img, out, "dir3", "/with space/a file.txt", "--include", "*.bin"]) }
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let want = source.filter { k, _ in
+            let p = show(k)
+            return p.hasPrefix("dir3/") || p == "dir3" || p == "with space" || p == "with space/a file.txt" || p.hasSuffix(".bin")
+        }
+        assertSameTree(want, tree(out), metadata: false)
+        XCTAssertEqual(tree(out)[Array("dir3/sub0".utf8)]?.mtime, source[Array("dir3/sub0".utf8)]?.mtime)
+        // A path that names nothing is reported, exit 1, the rest restored.
+        let miss = try restore([img, dest(), "nope", "big.bin"])
+        XCTAssertEqual(miss.status, 1)
+        XCTAssertTrue(miss.stderr.contains("lost: nope: no such file or directory in snapshot 2 (main)"), miss.stderr)
+        // --cat: contents on stdout, holes as zeros.
+        for f in ["sparse.bin", "big.bin", "empty", "café.txt", "dir5/sub2/file-5.dat"] {
+            let catOut = Fixtures.scratch("cat").appendingPathComponent("out").path
+            try sh("'\(Fixtures.productsDir.path)/gefs-restore' --cat '/\(f)' '\(img)' > '\(catOut)'")
+            XCTAssertEqual(try bytes(catOut), source[Array(f.utf8)]!.content, f)
+        }
+        XCTAssertEqual(try restore(["-c", "/dir3", img]).status, 1, "a directory cannot be written to standard output")
+        XCTAssertEqual(try restore(["-c", "/nope", img]).status, 1)
+    }
+
+    func testUsageErrorsExit2() throws {
+        let img = try Fixtures.sample("fresh")
+        for args in [[img], ["-l", img, "dest"], ["--snap", "main", "--gen", "2", img, "d"], ["--gen", "x", img, "d"],
+                     ["-c", "/a", img, "d"], ["--bogus", img, "d"], []] {
+            let r = try restore(args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("Usage: gefs-restore") || r.stderr.contains("usage: gefs-restore"), "\(args): \(r.stderr)")
+        }
+        let missing = try restore(["/nonexistent/x.img", dest()])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("/nonexistent/x.img: cannot open"), missing.stderr)
+        let label = try restore(["--snap", "nope", img, dest()])
+        XCTAssertEqual(label.status, 1)
+        XCTAssertTrue(label.stderr.contains("label \"nope\": not restored: label_dangling: no label \"nope\" in the snapshot tree"), label.stderr)
+    }
+
+    // MARK: DEST
+
+    func testExistingEntriesSkippedUnlessOverwrite() throws {
+        let src = try makeSource(files: 20)
+        let img = try makeImage(src)
+        let out = dest()
+        XCTAssertEqual(try restore([img, out]).status, 0)
+        // An edited file and a symbolic link that points outside DEST, where a file goes.
+        let outside = Fixtures.scratch("outside").appendingPathComponent("target").path
+        try sh("printf 'keep' > '\(outside)'; printf 'edited' > '\(out)/café.txt'; rm '\(out)/empty'; ln -s '\(outside)' '\(out)/empty'")
+        let again = try unchanged(img) { try restore([img, out]) }
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("/café.txt: skipped: \(out)/café.txt exists (-o replaces it)"), again.stderr)
+        let files = tree(src, contents: false).values.filter { !$0.isDir }.count
+        XCTAssertTrue(again.stdout.contains("restored 0 files"), again.stdout)
+        XCTAssertTrue(again.stdout.contains("skipped \(files) existing entries (-o replaces them)"), again.stdout)
+        XCTAssertEqual(try String(contentsOfFile: out + "/café.txt", encoding: .utf8), "edited")
+        let o = try unchanged(img) { try restore(["-o", img, out]) }
+        XCTAssertEqual(o.status, 0, o.stderr)
+        assertSameTree(tree(src), tree(out), metadata: false)
+        XCTAssertEqual(try String(contentsOfFile: outside, encoding: .utf8), "keep", "the link was replaced, not followed")
+    }
+
+    /// Names an image should never hold (`..`, `/`, NUL) are refused, never followed out of DEST.
+    func testHostileNamesStayInDest() throws {
+        let src = try makeSource(files: 4)
+        let img = try makeImage(src)
+        let c = try Corruptor(path: img)
+        let main = try c.tree("main")
+        let root = try XCTUnwrap(try c.reader().rootEntry(main))
+        let leaf = try c.leaf(main) { if case let .ent(p, n) = $0 { return p == root.dir.qidPath && n == Array("café.txt".utf8) } else { return false } }
+        let base = Fixtures.scratch("hostile")
+        var current = Array("café.txt".utf8)
+        for bad in ["..", "../escaped", "a/b", "x\u{0}y", "."] {
+            try c.editLeaf(leaf) { recs in
+                let old = Key.ent(parent: root.dir.qidPath, name: current).encode()
+                guard let i = recs.firstIndex(where: { $0.key == old }) else { throw CorruptorError("no entry \(current)") }
+                recs[i].key = Key.ent(parent: root.dir.qidPath, name: Array(bad.utf8)).encode()
+            }
+            current = Array(bad.utf8)
+            let out = base.appendingPathComponent("d\(bad.utf8.count)-\(bad.utf8.first!)").path
+            let r = try unchanged(img) { try restore(["-i", img, out]) }
+            XCTAssertEqual(r.status, 1, "\(bad): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("dir_name_invalid"), r.stderr)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base.path).filter { !$0.hasPrefix("d") }, [], "nothing next to DEST")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/escaped"))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/a"))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/big.bin"), "the other entries are restored")
+        }
+    }
+}
