@@ -105,11 +105,12 @@ struct RestoreCommand: ParsableCommand {
                           + pad(t.directories.map { String($0) + (t.lost.isEmpty ? "" : "+") } ?? "?", 8)
                           + pad(t.files.map { String($0) + (t.lost.isEmpty ? "" : "+") } ?? "?", 9)
                           + pad(t.bytes.map { String($0) + (t.lost.isEmpty ? "" : "+") } ?? "?", 14)
-                          + "  " + (t.labels.isEmpty ? "-" : t.labels.joined(separator: " ")))
+                          + "  " + (t.labels.isEmpty ? "-" : t.labels.joined(separator: " ")) + (t.note.map { " (main, as --scan would restore it: \($0))" } ?? ""))
                 }
                 for t in trees { for l in t.lost { printError("gefs-restore: \(image): snapshot \(t.record.gen): \(l.problem.code.id): \(l.problem.message) (\(l.range) not counted)") } }
             }
-            let unread = trees.contains { !$0.lost.isEmpty } || !(r.catalog?.complete ?? true) && !scan
+            // 1 when any tree, the snapshot tree included, could not be read whole.
+            let unread = trees.contains { !$0.lost.isEmpty } || !(r.catalog?.complete ?? false)
             Glibc.exit(unread ? 1 : 0)
         }
         do {
@@ -127,7 +128,7 @@ struct RestoreCommand: ParsableCommand {
         if json {
             let text = report.json.serialized(pretty: true)
             if cat == nil { print(text) } else { printError(text) }
-        } else if cat == nil || report.exitStatus != 0 {
+        } else if status == nil, cat == nil || report.exitStatus != 0 {
             if !dryRun { report.summaryLines.forEach(toOut) } else {
                 toOut("\(report.files) file\(report.files == 1 ? "" : "s") and \(report.directories) director\(report.directories == 1 ? "y" : "ies"), \(report.bytes) bytes, would be restored" + (report.tree.map { " from \($0)" } ?? ""))
                 if !report.losses.isEmpty { toOut("\(report.losses.count) thing\(report.losses.count == 1 ? "" : "s") could not be read (listed above)") }
@@ -149,7 +150,7 @@ struct RestoreCommand: ParsableCommand {
         return .obj(["gen": .int(s.gen), "labels": .array(t.labels.map { .string($0) }), "pred": .int(s.pred), "succ": .int(s.succ),
                      "height": .int(Int64(s.height)), "root": .int(s.root.addr),
                      "directories": t.directories.map { .int(Int64($0)) }, "files": t.files.map { .int(Int64($0)) },
-                     "bytes": t.bytes.map { .uint($0) }, "complete": .bool(t.lost.isEmpty),
+                     "bytes": t.bytes.map { .uint($0) }, "complete": .bool(t.lost.isEmpty), "found_by_scan": t.note.map { .string($0) },
                      "lost": .array(t.lost.map { .obj(["range": .string("\($0.range)"), "code": .string($0.problem.code.id),
                                                       "block": $0.problem.block.map { .int($0) }, "message": .string($0.problem.message)]) })])
     }

@@ -96,11 +96,11 @@ public struct RestoreReport: Sendable {
 
     public init(image: String) { self.image = image }
 
-    /// 0: everything asked for was restored; 1: something could not be (listed); 2: a host
-    /// I/O error.
+    /// 0: everything asked for was restored; 1: something could not be (listed), or what was
+    /// restored had to be found by --scan; 2: a host I/O error.
     public var exitStatus: Int32 {
         if hostError != nil { return 2 }
-        return losses.isEmpty && keptBad.isEmpty && stoppedAt == nil && missing.isEmpty ? 0 : 1
+        return losses.isEmpty && keptBad.isEmpty && stoppedAt == nil && missing.isEmpty && how == nil && recovered.isEmpty ? 0 : 1
     }
 
     public var json: JSON {
@@ -142,6 +142,7 @@ public struct RestoreReport: Sendable {
         var out: [String] = []
         let what = "\(files) file\(files == 1 ? "" : "s") and \(directories) director\(directories == 1 ? "y" : "ies"), \(bytes) bytes"
         out.append("restored \(what)" + (tree.map { " from \($0)" } ?? "") + (dest.map { " into \($0)" } ?? ""))
+        if let how { out.append("the tree was found by scan (\(how)); check the result") }
         if !skipped.isEmpty { out.append("skipped \(skipped.count) existing entr\(skipped.count == 1 ? "y" : "ies") (-o replaces them)") }
         if !recovered.isEmpty { out.append("\(recovered.count) entr\(recovered.count == 1 ? "y" : "ies") recovered by scan from leaves outside the tree; check them") }
         if !keptBad.isEmpty { out.append("\(keptBad.count) block\(keptBad.count == 1 ? "" : "s") written although \(keptBad.count == 1 ? "its hash does" : "their hashes do") not match") }

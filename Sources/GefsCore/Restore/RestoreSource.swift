@@ -27,11 +27,12 @@ public final class RestoreSource {
         /// The block could not be read from the image (past its end, an I/O error).
         case unreadable(String)
         /// The block was read but does not hash to what the pointer says.
-        case mismatch(String)
+        case mismatch(stored: UInt64, computed: UInt64)
 
         public var description: String {
             switch self {
-            case let .unreadable(s), let .mismatch(s): return s
+            case let .unreadable(s): return s
+            case let .mismatch(stored, computed): return "hashes to \(hex(computed)), its pointer says \(hex(stored))"
             }
         }
     }
@@ -42,7 +43,7 @@ public final class RestoreSource {
             if let image { return try image.read(bp) }
             return try detached!.read(bp)
         } catch let e as FormatError {
-            if case .hashMismatch = e { throw ReadFailure.mismatch("\(e)") }
+            if case let .hashMismatch(_, stored, computed) = e { throw ReadFailure.mismatch(stored: stored, computed: computed) }
             throw ReadFailure.unreadable("\(e)")
         } catch {
             throw ReadFailure.unreadable("\(error)")

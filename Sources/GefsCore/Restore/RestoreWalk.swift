@@ -65,8 +65,8 @@ public struct RestoreWalker {
             let block: [UInt8]
             do { block = try depth == 0 && uncheckedRoot ? source.readRaw(at: bp.addr) : source.read(bp) } catch let f as RestoreSource.ReadFailure {
                 switch f {
-                case let .mismatch(why):
-                    try lose(nodeRange, Problem(.treeHashMismatch, "node: \(why)", block: bp.addr, path: tree.name))
+                case .mismatch:
+                    try lose(nodeRange, Problem(.treeHashMismatch, "node \(hex(bp.addr)) \(f)", block: bp.addr, path: tree.name))
                 case let .unreadable(why):
                     try lose(nodeRange, Problem(.treeBlockUnreadable, "node \(hex(bp.addr)): \(why)", block: bp.addr, path: tree.name))
                 }

@@ -53,9 +53,10 @@ public struct RestoreEvents {
 /// output. Everything is streamed: directory entries are held in memory (they are what is
 /// restored), file contents never more than a few batches of blocks.
 ///
-/// Order: entries are restored by qid, each directory's entries at the directory's qid; a
-/// restore without -i stops at the first entry that cannot be restored whole, having restored
-/// every entry before it, and removes the file it was writing.
+/// Order: entries are restored by qid; a restore without -i stops at the first file that
+/// cannot be restored whole, having restored every entry before it, and removes the file it
+/// was writing. Damage to directory entries is listed and does not stop it: what the lost
+/// entries held is put in lost+found.
 public final class Restorer {
     public let imagePath: String
     public let options: RestoreOptions
@@ -114,7 +115,15 @@ public final class Restorer {
         guard let s = scanned() else { return [] }
         var c = SnapshotCatalog()
         c.contents = s.snapshots
-        return try c.listing(source)
+        var out = try c.listing(source)
+        // The tree --scan would restore as main when no record of it is current.
+        if case let .success((tree, how)) = s.choose(label: nil, gen: nil), tree.gen == nil {
+            var l = SnapshotListing(record: TreeRecord(nref: 0, nlbl: 0, height: UInt32(tree.height), gen: tree.root.gen, pred: -1, succ: -1, base: -1, root: tree.root),
+                                    labels: [], note: how)
+            try SnapshotCatalog.count(source, tree, uncheckedRoot: true, into: &l)
+            out.append(l)
+        }
+        return out
     }
 
     /// The tree `--snap`/`--gen` names: from the snapshot tree, or, when that cannot say and
@@ -124,7 +133,10 @@ public final class Restorer {
             switch catalog.choose(label: options.label, gen: options.gen) {
             case let .success(t): return ChosenTree(tree: t)
             case let .failure(e):
-                guard options.scan, !catalog.complete else { lose(Loss(subject: target, what: "not restored", problem: e.problem)); return nil }
+                guard options.scan, !catalog.complete else {
+                    lose(Loss(subject: target, what: catalog.complete ? "not restored" : "not restored (the snapshot tree is damaged; --scan looks for the trees by structure)", problem: e.problem))
+                    return nil
+                }
             }
         }
         guard let s = scanned() else {
@@ -156,14 +168,33 @@ public final class Restorer {
                 record: ([UInt8], [UInt8], Bool) throws -> Bool,
                 lost: (LostRange) throws -> Bool) throws {
         guard let source else { return }
+        var failed: Set<Int64> = []
+        var lineage: Set<Int64>?
         try RestoreWalker(source: source).walk(chosen.tree, range: range, uncheckedRoot: chosen.unverifiedRoot,
                                                record: { try record($0, $1, false) }, lost: { [self] l in
             guard try lost(l) else { return false }
             guard let s = scanned() else { return true }
+            if let b = l.problem.block { failed.insert(b) }
+            if lineage == nil { lineage = self.lineage(chosen, s) }
             var go = true
-            try s.harvest(l.range, cap: chosen.tree.gen) { k, v in go = try record(k, v, true); return go }
+            try s.harvest(l.range, cap: chosen.tree.gen, failed: failed, lineage: lineage) { k, v in go = try record(k, v, true); return go }
             return go
         }, problem: { [self] p in noteProblem(p) })
+    }
+
+    /// The roots of the chosen tree and of the snapshots it descends from (its pred chain),
+    /// from the snapshot tree or, failing that, from the records the scan found; for a tree
+    /// found as a top, the chain of the newest record.
+    func lineage(_ chosen: ChosenTree, _ s: StructureScan) -> Set<Int64> {
+        let contents = catalog.flatMap { $0.complete ? $0.contents : nil } ?? s.snapshots
+        var roots: Set<Int64> = [chosen.tree.root.addr]
+        var g: Int64? = chosen.tree.gen ?? contents.snapshots.last?.gen
+        var seen: Set<Int64> = []
+        while let gen = g, seen.insert(gen).inserted, let t = contents.snapshot(gen) {
+            roots.insert(t.root.addr)
+            g = t.pred >= 0 ? t.pred : nil
+        }
+        return roots
     }
 
     func noteProblem(_ p: Problem) {
@@ -174,7 +205,7 @@ public final class Restorer {
     // MARK: The namespace
 
     /// Damage to directory entries: the loss, and the qid of the directory it takes entries
-    /// from (where the restore stops without -i).
+    /// from (0 when unknown), by which the losses are listed.
     public struct EntryDamage: Sendable {
         public var qid: UInt64
         public var loss: Loss
@@ -199,7 +230,7 @@ public final class Restorer {
             let (lo, hi) = Restorer.qidSpan(l.range, kind: .ent)
             guard lo <= hi else { continue }
             let what = "entries in \(l.range) unreadable" + (options.scan ? "; filled from leaves found by scan" : "")
-            let hit = dirPath.keys.filter { (lo...hi).contains($0) }.sorted()
+            let hit = options.scan ? [] : dirPath.keys.filter { (lo...hi).contains($0) }.sorted()
             if hit.isEmpty { damage.append(EntryDamage(qid: lo, loss: Loss(subject: "directory entries", what: what, problem: l.problem))) }
             for q in hit {
                 damage.append(EntryDamage(qid: q, loss: Loss(subject: dirPath[q]!, what: "some of its " + what, problem: l.problem)))
@@ -314,15 +345,9 @@ public final class Restorer {
         }
         items.sort { $0.qid < $1.qid }
         var pass = DataPass(restorer: self, ns: ns, items: items, host: host, sink: nil)
-        // Damage to directory entries: a loss each; without -i or --scan the restore stops at
-        // the first damaged directory's qid.
-        for d in damage {
-            lose(d.loss)
-            if !options.ignoreErrors, !options.scan, pass.stopQid == nil {
-                pass.stopQid = d.qid
-                report.stoppedAt = d.loss.subject
-            }
-        }
+        // Damage to directory entries is listed; it does not stop the restore (the entries it
+        // takes are unknown, and what they held goes to lost+found).
+        for d in damage { lose(d.loss) }
         do {
             try pass.run(chosen)
             try pass.finishDirectories()
@@ -446,6 +471,11 @@ struct DataPass {
         guard lo <= hi else { return }
         let filled = options.scan
         let what = "blocks in \(l.range) unreadable" + (filled ? "; filled from leaves found by scan" : options.ignoreErrors ? "; left as holes" : "")
+        if filled {
+            // One line for the range; the files it fills are listed as recovered.
+            restorer.lose(Loss(subject: "file contents", what: what, problem: l.problem))
+            return
+        }
         let loss = Loss(subject: "", what: what, problem: l.problem)
         if let c = current, (lo...hi).contains(items[c].qid) { ops.append(.lost(c, loss, filled: filled)) }
         lostSpans.append((lo, hi, loss, filled))
@@ -593,10 +623,10 @@ struct DataPass {
     mutating func bad(_ i: Int, _ off: UInt64, _ bp: BlockPointer, _ r: Result<[UInt8], RestoreSource.ReadFailure>) throws {
         guard items[i].state == .open, case let .failure(f) = r else { return }
         let p = placement(i)
-        if options.keepBad, case let .mismatch(why) = f, let raw = try? restorer.source!.readRaw(at: bp.addr) {
+        if options.keepBad, case .mismatch = f, let raw = try? restorer.source!.readRaw(at: bp.addr) {
             try write(i, [raw], at: off)
             items[i].partial = true
-            let k = KeptBadBlock(path: p.display, offset: off, block: bp.addr, why: why)
+            let k = KeptBadBlock(path: p.display, offset: off, block: bp.addr, why: "block \(hex(bp.addr)) \(f)")
             restorer.report.keptBad.append(k)
             restorer.events.note?("kept bad: " + k.line)
             return
@@ -604,7 +634,7 @@ struct DataPass {
         let key = Key.dat(qid: items[i].qid, offset: off)
         let problem: Problem
         switch f {
-        case let .mismatch(why): problem = Problem(.dataHashMismatch, "\(key): \(why)", block: bp.addr, path: restorer.report.tree)
+        case .mismatch: problem = Problem(.dataHashMismatch, "\(key): block \(hex(bp.addr)) \(f)", block: bp.addr, path: restorer.report.tree)
         case let .unreadable(why): problem = Problem(.dataUnreadable, "\(key): \(why)", block: bp.addr, path: restorer.report.tree)
         }
         lost(i, Loss(subject: p.display, what: "block at offset \(hex(off)) " + (options.ignoreErrors ? "left as a hole" : "unreadable"), problem: problem), filled: false)

@@ -10,6 +10,8 @@ public struct SnapshotListing: Sendable {
     public var bytes: UInt64?
     /// What could not be read while counting (the counts are then lower bounds).
     public var lost: [LostRange] = []
+    /// How a tree with no snapshot record was found (--scan).
+    public var note: String?
 }
 
 /// The snapshots of an image, read from its snapshot tree (FORMAT.md §9.5) through
@@ -70,17 +72,23 @@ public struct SnapshotCatalog: Sendable {
         let byGen = contents.labelsByGen
         return try contents.snapshots.map { s in
             var l = SnapshotListing(record: s, labels: (byGen[s.gen] ?? []).map(\.text).sorted())
-            var dirs = 0, files = 0, bytes: UInt64 = 0, rootRead = false
-            try RestoreWalker(source: source).walk(SnapshotCatalog.root(s, label: l.labels.first), range: .prefix([KeyKind.ent.rawValue]),
-                                                   record: { k, v in
-                rootRead = true
-                guard case let .ent(p, _)? = try? Key.decode(k), p != UInt64.max, let x = try? Xdir.decode(v) else { return true }
-                if x.isDirectory { dirs += 1 } else { files += 1; bytes &+= x.length }
-                return true
-            }, lost: { l.lost.append($0); return true }, problem: { _ in })
-            if rootRead || l.lost.isEmpty { l.directories = dirs; l.files = files; l.bytes = bytes }
+            try SnapshotCatalog.count(source, SnapshotCatalog.root(s, label: l.labels.first), into: &l)
             return l
         }
+    }
+
+    /// Counts the directories, files and bytes below a tree's root.
+    static func count(_ source: RestoreSource, _ tree: TreeRoot, uncheckedRoot: Bool = false, into l: inout SnapshotListing) throws {
+        var dirs = 0, files = 0, bytes: UInt64 = 0, read = false
+        var lost: [LostRange] = []
+        try RestoreWalker(source: source).walk(tree, range: .prefix([KeyKind.ent.rawValue]), uncheckedRoot: uncheckedRoot, record: { k, v in
+            read = true
+            guard case let .ent(p, _)? = try? Key.decode(k), p != UInt64.max, let x = try? Xdir.decode(v) else { return true }
+            if x.isDirectory { dirs += 1 } else { files += 1; bytes &+= x.length }
+            return true
+        }, lost: { lost.append($0); return true }, problem: { _ in })
+        l.lost = lost
+        if read || lost.isEmpty { l.directories = dirs; l.files = files; l.bytes = bytes }
     }
 }
 

@@ -33,6 +33,10 @@ public final class StructureScan {
     public private(set) var nodes: [Int64: Found] = [:]
     /// Klabel and Ksnap records of the snapshot-tree leaves found, with the leaf holding each.
     public private(set) var snapshotRecords: [(leaf: Int64, record: Record)] = []
+    /// For each node, the pivots found that name it.
+    var parents: [Int64: [Int64]] = [:]
+    /// Nodes that a Ksnap record found names as a tree's root.
+    var snapshotRoots: Set<Int64> = []
     public private(set) var blocksScanned: Int64 = 0
     /// Blocks that looked like nodes but are named by Kdat pointers.
     public private(set) var dataLookalikes = 0
@@ -131,10 +135,16 @@ public final class StructureScan {
             nodes[addr] = f
         }
         for f in nodes.values {
-            for c in f.children where nodes[c.addr] != nil { nodes[c.addr]!.referenced = true }
+            for c in f.children where nodes[c.addr] != nil {
+                nodes[c.addr]!.referenced = true
+                parents[c.addr, default: []].append(f.addr)
+            }
         }
         for (_, r) in snapshotRecords where r.key.first == KeyKind.snap.rawValue {
-            if let t = try? TreeRecord.decode(r.value), nodes[t.root.addr] != nil { nodes[t.root.addr]!.referenced = true }
+            if let t = try? TreeRecord.decode(r.value), nodes[t.root.addr] != nil {
+                nodes[t.root.addr]!.referenced = true
+                snapshotRoots.insert(t.root.addr)
+            }
         }
         for addr in Array(nodes.keys) { nodes[addr]!.height = height(addr) }
     }
@@ -223,25 +233,49 @@ public final class StructureScan {
 
     // MARK: Harvest
 
+    /// Where a node hangs, for ranking what fills a lost range: 2 below a node the walk
+    /// could not read (`failed`, itself included), 1 below a top nothing names (the lost
+    /// range's nodes, when the node above them is gone), 0 below the root of a snapshot in
+    /// `lineage` (the tree's own older snapshots, which share its unchanged nodes), −1 only
+    /// below the roots of other snapshots (another tree's keys: never used). Without a
+    /// lineage, every snapshot root counts as 0.
+    func placeClass(_ addr: Int64, failed: Set<Int64>, lineage: Set<Int64>?) -> Int {
+        var best = -1
+        var stack = [addr]
+        var seen: Set<Int64> = []
+        while let a = stack.popLast(), seen.count < 4096 {
+            guard seen.insert(a).inserted else { continue }
+            if failed.contains(a) { return 2 }
+            let up = parents[a] ?? []
+            if up.isEmpty && !snapshotRoots.contains(a) { best = 1 }
+            if snapshotRoots.contains(a), lineage?.contains(a) ?? true { best = max(best, 0) }
+            stack.append(contentsOf: up)
+        }
+        return best
+    }
+
     /// Streams, in key order, the records of `range` that the file-tree leaves found hold,
-    /// leaving out leaves in `excluding` and (with `cap`) leaves newer than the tree; where
-    /// several leaves hold a key, the one with the highest gen bound gives its value. Returns
-    /// how many records were handed on; `body` returning false stops.
+    /// leaving out (with `cap`) leaves newer than the tree. Where several leaves hold a key,
+    /// the value comes from the best placed (see `placeClass`; `failed` are the nodes the walk
+    /// could not read, `lineage` the roots of the tree's own snapshots; leaves only other
+    /// snapshots hold are left out), then the one with the highest gen bound. Returns how many records were
+    /// handed on; `body` returning false stops.
     @discardableResult
-    public func harvest(_ range: KeyRange, cap: Int64?, excluding: Set<Int64> = [],
+    public func harvest(_ range: KeyRange, cap: Int64?, failed: Set<Int64> = [], lineage: Set<Int64>? = nil,
                         _ body: ([UInt8], [UInt8]) throws -> Bool) throws -> Int {
         let cands = nodes.values.filter { f in
-            f.kind == .leaf && f.fileKeys && !excluding.contains(f.addr) && (cap == nil || f.gen <= cap!)
+            f.kind == .leaf && f.fileKeys && (cap == nil || f.gen <= cap!)
                 && range.overlaps(KeyRange(lo: f.lo, hi: f.hi + [0]))
         }.sorted { compareKeys($0.lo, $1.lo) < 0 }
-        struct Active { var records: [Record]; var at: Int; var gen: Int64; var addr: Int64 }
+        struct Active { var records: [Record]; var at: Int; var rank: (Int, Int64, Int64) }
         var active: [Active] = []
         var next = 0, handed = 0
         func activate(_ f: Found) {
             guard let b = try? source.readRaw(at: f.addr), let n = try? Node.decode(b) else { return }
             var recs = n.records.filter { range.contains($0.key) }
             if n.orderError() != nil { recs.sort { compareKeys($0.key, $1.key) < 0 } }
-            if !recs.isEmpty { active.append(Active(records: recs, at: 0, gen: f.gen, addr: f.addr)) }
+            let place = placeClass(f.addr, failed: failed, lineage: lineage)
+            if !recs.isEmpty, place >= 0 { active.append(Active(records: recs, at: 0, rank: (place, f.gen, f.addr))) }
         }
         while true {
             var kmin: [UInt8]? = nil
@@ -251,10 +285,10 @@ public final class StructureScan {
                 continue
             }
             guard let key = kmin else { return handed }
-            var best: (gen: Int64, addr: Int64, value: [UInt8])?
+            var best: (rank: (Int, Int64, Int64), value: [UInt8])?
             for i in active.indices.reversed() where active[i].records[active[i].at].key == key {
                 let a = active[i]
-                if best == nil || (a.gen, a.addr) > (best!.gen, best!.addr) { best = (a.gen, a.addr, a.records[a.at].value) }
+                if best == nil || a.rank > best!.rank { best = (a.rank, a.records[a.at].value) }
                 active[i].at += 1
                 if active[i].at == active[i].records.count { active.remove(at: i) }
             }
