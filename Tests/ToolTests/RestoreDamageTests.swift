@@ -253,4 +253,27 @@ final class RestoreDamageTests: XCTestCase, RestoreTesting {
         XCTAssertEqual(l.status, 1)
         XCTAssertTrue(l.stdout.contains(" main"), l.stdout)
     }
+
+    /// The snapshots sample with its snapshot tree's root gone: the scan finds older copies of
+    /// the snapshot tree, whose records still hold the immutable snapshots right, but name an
+    /// old root for main, written to since; main's lost root is the newest top.
+    func testSnapshotTreeLostWithManySnapshots() throws {
+        let img = try Fixtures.sample("snapshots")
+        var before: [String: [[UInt8]: RestoredEntry]] = [:]
+        for label in ["main", "snap1", "snap4"] {
+            let out = dest()
+            XCTAssertEqual(try restore(["-m", "--snap", label, img, out]).status, 0)
+            before[label] = tree(out)
+        }
+        let c = try Corruptor(path: img)
+        try c.write([UInt8](repeating: 0, count: Format.blockSize), at: try c.snapshotLeaf())
+        for label in ["main", "snap1", "snap4"] {
+            let out = dest()
+            let r = try unchanged(img) { try restore(["--scan", "-m", "--snap", label, img, out]) }
+            XCTAssertEqual(r.status, 1, label)
+            XCTAssertTrue(r.stderr.contains("found by scan: "), r.stderr)
+            XCTAssertFalse(r.stderr.contains("lost: /"), r.stderr)
+            assertSameTree(before[label]!, tree(out), metadata: true)
+        }
+    }
 }

@@ -117,7 +117,7 @@ public final class Restorer {
         c.contents = s.snapshots
         var out = try c.listing(source)
         // The tree --scan would restore as main when no record of it is current.
-        if case let .success((tree, how)) = s.choose(label: nil, gen: nil), tree.gen == nil {
+        if case let .success((tree, how)) = s.choose(label: nil, gen: nil, staleRecords: catalog != nil), tree.gen == nil {
             var l = SnapshotListing(record: TreeRecord(nref: 0, nlbl: 0, height: UInt32(tree.height), gen: tree.root.gen, pred: -1, succ: -1, base: -1, root: tree.root),
                                     labels: [], note: how)
             try SnapshotCatalog.count(source, tree, uncheckedRoot: true, into: &l)
@@ -144,7 +144,8 @@ public final class Restorer {
             lose(Loss(subject: target, what: "not restored (the snapshot tree cannot be found; --scan looks for the trees by structure)", problem: p))
             return nil
         }
-        switch s.choose(label: options.label, gen: options.gen) {
+        // With the image open, what the scan finds outside the snapshot tree it names is stale.
+        switch s.choose(label: options.label, gen: options.gen, staleRecords: catalog != nil) {
         case let .success((tree, how)):
             report.how = how
             events.note?("found by scan: \(how)")

@@ -125,9 +125,24 @@ public final class StructureScan {
     }
 
     func finish(dataNamed: BlockBitmap, pointedGen: [Int64: Int64]) {
-        for addr in Array(nodes.keys) where dataNamed[Int(addr / Format.blockSize64)] {
-            nodes[addr] = nil
-            dataLookalikes += 1
+        // A node named by a Kdat pointer is data only when the pointer's hash says so: blocks
+        // are reused, and stale leaves name as data what is a node now.
+        let suspects = Set(nodes.keys.filter { dataNamed[Int($0 / Format.blockSize64)] })
+        if !suspects.isEmpty {
+            var isData: Set<Int64> = []
+            for f in nodes.values where f.kind == .leaf && f.fileKeys {
+                guard let b = try? source.readRaw(at: f.addr), let n = try? Node.decode(b) else { continue }
+                for r in n.records where r.key.first == KeyKind.dat.rawValue && r.value.count == Format.pointerSize {
+                    let a = r.value.s64(at: 0)
+                    guard suspects.contains(a), !isData.contains(a) else { continue }
+                    let bp = BlockPointer(addr: a, hash: r.value.u64(at: 8), gen: r.value.s64(at: 16))
+                    if (try? source.read(bp)) != nil { isData.insert(a) }
+                }
+            }
+            for addr in isData {
+                nodes[addr] = nil
+                dataLookalikes += 1
+            }
         }
         snapshotRecords.removeAll { nodes[$0.leaf] == nil }
         for (addr, var f) in nodes {
@@ -201,7 +216,11 @@ public final class StructureScan {
     /// `--gen G` or the label, unless that is the newest snapshot and a file-tree top newer than
     /// its root exists (the record then comes from a stale copy of the snapshot tree, and the
     /// top is the tree's lost root); for `main`, failing a record, the newest top.
-    public func choose(label: String?, gen: Int64?) -> Result<(tree: TreeRoot, how: String), TreeReadError> {
+    /// `staleRecords`: every record the scan can find is known to come from a copy of the
+    /// snapshot tree that is not the current one (the superblock names a root that cannot be
+    /// read), so a top as new as the newest snapshot's root is taken over it: the newest
+    /// snapshot, unlike older ones, is written to after its record is.
+    public func choose(label: String?, gen: Int64?, staleRecords: Bool = false) -> Result<(tree: TreeRoot, how: String), TreeReadError> {
         let c = snapshots
         let newestTop = fileTreeTops.first
         func top(_ t: Found, _ why: String) -> (TreeRoot, String) {
@@ -220,8 +239,8 @@ public final class StructureScan {
         let name = label ?? "main"
         if let l = c.label(name), let t = c.snapshot(Int64(bitPattern: l.value.gen)) {
             let newest = c.snapshots.last.map { $0.gen == t.gen } ?? true
-            if newest, let n = newestTop, n.gen > t.root.gen {
-                return .success(top(n, "the records of \"\(name)\" the scan found are older than the newest tree (snapshot \(t.gen), root gen \(t.root.gen))"))
+            if newest, let n = newestTop, n.gen > t.root.gen || staleRecords && n.gen == t.root.gen && n.addr != t.root.addr {
+                return .success(top(n, "the records of \"\(name)\" the scan found are older than the newest tree (snapshot \(t.gen), root \(hex(t.root.addr)) gen \(t.root.gen))"))
             }
             return .success(record(t, name))
         }
