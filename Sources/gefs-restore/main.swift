@@ -62,6 +62,7 @@ struct RestoreCommand: ParsableCommand {
         o.ignoreErrors = ignoreErrors
         o.keepBad = keepBad
         o.scan = scan
+        o.recordEntries = json
         return o
     }
 

@@ -187,6 +187,11 @@ final class RestoreToolTests: XCTestCase, RestoreTesting {
         XCTAssertEqual(o.status, 0, o.stderr)
         assertSameTree(tree(src), tree(out), metadata: false)
         XCTAssertEqual(try String(contentsOfFile: outside, encoding: .utf8), "keep", "the link was replaced, not followed")
+        // Even with -o, the image itself is never written, wherever DEST holds it.
+        try sh("rm '\(out)/big.bin' && ln '\(img)' '\(out)/big.bin'")
+        let own = try unchanged(img) { try restore(["-o", img, out]) }
+        XCTAssertEqual(own.status, 0, own.stderr)
+        XCTAssertTrue(own.stderr.contains("/big.bin: skipped: \(out)/big.bin: it or a directory on its way is the image being restored"), own.stderr)
     }
 
     /// Names an image should never hold (`..`, `/`, NUL) are refused, never followed out of DEST.

@@ -24,6 +24,13 @@ final class HostTree {
     let root: Int32
     /// Open directory descriptors by placement index.
     var dirs: [Int: Int32] = [:]
+    /// The image's device and inode: never replaced, whatever DEST holds.
+    var image: (dev: UInt64, ino: UInt64)?
+
+    func protect(_ imagePath: String) {
+        var st = stat()
+        if stat(imagePath, &st) == 0 { image = (UInt64(st.st_dev), UInt64(st.st_ino)) }
+    }
     static let maxOpenDirs = 256
 
     /// Opens DEST, creating it (not its parents) when missing.
@@ -52,6 +59,14 @@ final class HostTree {
         return r == 0 ? st.st_mode & S_IFMT : nil
     }
 
+    /// Whether `name` in `dir` is the image being restored.
+    func isImage(_ dir: Int32, _ name: [UInt8]) -> Bool {
+        guard let image else { return false }
+        var st = stat()
+        guard withCString(name, { fstatat(dir, $0, &st, 0) }) == 0 else { return false }
+        return UInt64(st.st_dev) == image.dev && UInt64(st.st_ino) == image.ino
+    }
+
     enum Made { case created, existed }
 
     /// Makes (or finds) the directory `name` in `dir` and opens it. A non-directory in its way
@@ -64,7 +79,7 @@ final class HostTree {
             guard Glibc.errno == EEXIST else { throw HostError.errno(show(rel), "mkdir") }
             made = .existed
             if let k = kind(dir, name), k != S_IFDIR {
-                guard overwrite else { throw Conflict(why: "exists and is not a directory") }
+                guard overwrite, !isImage(dir, name) else { throw Conflict(why: "exists and is not a directory") }
                 guard withCString(name, { unlinkat(dir, $0, 0) }) == 0 else { throw HostError.errno(show(rel), "unlink") }
                 guard withCString(name, { mkdirat(dir, $0, 0o777) }) == 0 else { throw HostError.errno(show(rel), "mkdir") }
                 made = .created
@@ -110,6 +125,7 @@ final class HostTree {
         if fd >= 0 { return .opened(fd) }
         guard Glibc.errno == EEXIST else { throw HostError.errno(show(rel), "create") }
         guard overwrite else { return .exists }
+        if isImage(dir, name) { throw Conflict(why: "is the image being restored") }
         switch kind(dir, name) {
         case S_IFDIR?: throw Conflict(why: "a directory is in the way")
         case S_IFREG?:

@@ -25,6 +25,9 @@ public struct RestoreOptions: Sendable {
     public var keepBad = false
     /// `--scan`: find tree nodes by structure when a tree cannot be read.
     public var scan = false
+    /// Keep every entry's outcome in the report (for --json); else they are only handed to
+    /// `RestoreEvents.entry`, and memory holds no per-entry report.
+    public var recordEntries = false
     public init() {}
 }
 
@@ -286,7 +289,7 @@ public final class Restorer {
     }
 
     func recordOutcome(_ o: EntryOutcome) {
-        report.entries.append(o)
+        if options.recordEntries { report.entries.append(o) }
         events.entry?(o)
     }
 
@@ -339,6 +342,7 @@ public final class Restorer {
         for m in report.missing { events.note?("lost: \(m): no such file or directory in \(chosen.tree.name)") }
         let host: HostTree
         do { host = try HostTree(path: dest) } catch let e as HostError { report.hostError = e.description; return }
+        host.protect(imagePath)
         var items: [Item] = []
         for (i, p) in ns.placements.enumerated() where p.entry >= 0 && !p.path.isEmpty {
             let e = ns.entries[p.entry]
