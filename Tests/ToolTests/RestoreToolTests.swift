@@ -221,4 +221,26 @@ final class RestoreToolTests: XCTestCase, RestoreTesting {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/big.bin"), "the other entries are restored")
         }
     }
+
+    /// A length no host file system holds (a damaged or hostile Xdir) is a loss, not a host
+    /// error: the rest is restored.
+    func testLengthTheHostCannotHold() throws {
+        let src = try makeSource(files: 4)
+        let img = try makeImage(src)
+        let c = try Corruptor(path: img)
+        let main = try c.tree("main")
+        let root = try c.reader().rootEntry(main)
+        let k = Key.ent(parent: root.dir.qidPath, name: Array("café.txt".utf8))
+        try c.editValue(try c.leaf(main) { $0 == k }, key: k) { v in
+            var x = try Xdir.decode(v)
+            x.length = 1 << 62
+            v = x.encode()
+        }
+        let out = dest()
+        let r = try unchanged(img) { try restore(["-i", img, out]) }
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("lost: /café.txt: not restored: dir_entry_invalid: its length 4611686018427387904 is more than the host file system holds"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/café.txt"))
+        assertSameTree(tree(src), tree(out), metadata: false, ignoring: [Array("café.txt".utf8)])
+    }
 }

@@ -177,6 +177,7 @@ final class FileSink: ByteSink {
     init(fd: Int32, rel: String) { self.fd = fd; self.rel = rel }
 
     func write(_ blocks: [[UInt8]], at offset: UInt64, lastCount: Int) throws {
+        guard offset < UInt64(Int64.max) - UInt64(blocks.count * Format.blockSize) else { throw TooLong(length: offset) }
         var off = off_t(offset)
         var i = 0
         while i < blocks.count {
@@ -204,9 +205,15 @@ final class FileSink: ByteSink {
     }
 
     func finish(length: UInt64) throws {
-        guard ftruncate(fd, off_t(length)) == 0 else { throw HostError.errno(rel, "ftruncate") }
+        guard length <= UInt64(Int64.max), ftruncate(fd, off_t(length)) == 0 else {
+            if length > UInt64(Int64.max) || Glibc.errno == EFBIG || Glibc.errno == EINVAL { throw TooLong(length: length) }
+            throw HostError.errno(rel, "ftruncate")
+        }
     }
 }
+
+/// A file length the host file system cannot hold (a hostile or damaged Xdir).
+struct TooLong: Error { var length: UInt64 }
 
 /// Calls `body` with an iovec array over the blocks (the last one `lastCount` bytes long).
 func withIOVecs<T>(_ blocks: ArraySlice<[UInt8]>, lastCount: Int, _ body: (UnsafePointer<iovec>, Int) -> T) -> T {

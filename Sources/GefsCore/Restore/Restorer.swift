@@ -596,6 +596,13 @@ struct DataPass {
 
     mutating func write(_ i: Int, _ blocks: [[UInt8]], at off: UInt64) throws {
         guard items[i].state == .open, let s = sinks[i] else { return }
+        do { try writeBlocks(i, s, blocks, at: off) } catch is TooLong {
+            lost(i, Loss(subject: placement(i).display, what: "block at offset \(hex(off)) not written", problem: Problem(.dirEntryInvalid,
+                 "offset \(off) is more than the host file system holds", path: restorer.report.tree)), filled: false)
+        }
+    }
+
+    mutating func writeBlocks(_ i: Int, _ s: ByteSink, _ blocks: [[UInt8]], at off: UInt64) throws {
         let len = items[i].length
         let n = min(len, off + UInt64(blocks.count) * UInt64(Format.blockSize)) - off
         items[i].written += n
@@ -676,7 +683,15 @@ struct DataPass {
         let p = placement(i)
         let e = ns.entries[p.entry]
         if !items[i].isDir {
-            try sinks[i]?.finish(length: items[i].length)
+            do { try sinks[i]?.finish(length: items[i].length) } catch let t as TooLong {
+                lost(i, Loss(subject: p.display, what: "not restored", problem: Problem(.dirEntryInvalid,
+                     "its length \(t.length) is more than the host file system holds", path: restorer.report.tree)), filled: false)
+                if items[i].state != .open { return }
+                items[i].state = .lost
+                if let fd = fds[i] { close(fd); fds[i] = nil }
+                if let host { host.remove(in: (try? p.parent.map { try host.open($0, ns.placements, overwrite: false) } ?? host.root) ?? host.root, p.name) }
+                return
+            }
             if options.metadata, let fd = fds[i] {
                 try HostTree.setMetadata(fd, perm: e.dir.mode, atime: e.dir.atime, mtime: e.dir.mtime, rel: host?.show(p.path) ?? p.display)
             }
