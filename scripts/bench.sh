@@ -9,6 +9,9 @@
 #   - the same files formatted with `mkfs.btrfs --rootdir` and checked with
 #     `btrfs check --check-data-csum`, as a ratio against gefs-fsck;
 #   - mkgefs -d populate throughput;
+#   - gefs-restore -m of that image into a directory against `cp -a` of the same source tree
+#     into the same file system (wall time and peak memory of each; target: restore within
+#     1.5x of cp -a), the restored tree checked against the source once;
 #   - gefs-fsck -n's peak memory on a fresh, sparse image of BENCH_BIG_TIB TiB (default 4), for
 #     the memory target's bits per block, and on BENCH_FILES one-byte files (default 200,000),
 #     for the directory checks' memory per file;
@@ -25,7 +28,7 @@
 #
 # Knobs (environment): BENCH_GIB, BENCH_ENTRIES, BENCH_RUNS (default 5), BENCH_COLD (auto),
 # BENCH_BIG_TIB (default 4), BENCH_FILES,
-# BENCH_TMPDIR (where inputs go; default $TMPDIR or /tmp; needs about 3.5 x BENCH_GIB free),
+# BENCH_TMPDIR (where inputs go; default $TMPDIR or /tmp; needs about 4.5 x BENCH_GIB free),
 # BENCH_JSON (results file; default $BENCH_TMPDIR/gefs-bench.json), SCRATCH_PATH (passed to
 # swift build as --scratch-path). Missing tools (time, xxhsum, btrfs-progs) are installed
 # with apt-get.
@@ -58,10 +61,10 @@ bash scripts/setup.sh
 
 build=(swift build -c release ${SCRATCH_PATH:+--scratch-path "$SCRATCH_PATH"})
 say "bench: building (release)"
-for p in mkgefs gefs-fsck gefs-replay gefs-logdump gefs-bench-log; do "${build[@]}" --product "$p" >/dev/null; done
+for p in mkgefs gefs-fsck gefs-replay gefs-logdump gefs-restore gefs-bench-log; do "${build[@]}" --product "$p" >/dev/null; done
 bin=$("${build[@]}" --show-bin-path)
 
-need=$(awk -v g="$gib" 'BEGIN { printf "%d", g * 3.5 * 1048576 + 2097152 }')
+need=$(awk -v g="$gib" 'BEGIN { printf "%d", g * 4.5 * 1048576 + 2097152 }')
 have=$(df -Pk "$tmp" | awk 'NR == 2 { print $4 }')
 if [ "$have" -lt "$need" ]; then
     say "bench: $tmp has $((have >> 20)) GiB free, the inputs need $((need >> 20)) GiB (set BENCH_TMPDIR or BENCH_GIB)"
@@ -221,6 +224,24 @@ if [ "$cold" = yes ]; then
     c_read=$(once_cold dd if="$img" of=/dev/null bs=1M)
     c_btrfs=$(once_cold btrfs check --check-data-csum "$bimg")
 fi
+# --- gefs-restore against cp -a ---------------------------------------------------------------
+# Both write the same files into the same file system; they take turns, each round after the
+# last one's output is removed and written back (sync), so that neither pays for the other's
+# writeback. The restored tree is compared with the source after the last round.
+say "bench: gefs-restore -m against cp -a"
+rdest="$work/restored"; cdest="$work/copied"
+for round in $(seq 0 "$runs"); do
+    rm -rf "$rdest" "$cdest"; sync
+    timed restore "$round" "$bin/gefs-restore" -m "$img" "$rdest"
+    [ "$round" = "$runs" ] || rm -rf "$rdest"
+    sync
+    timed cpa "$round" cp -a "$src" "$cdest"
+    rm -rf "$cdest"; sync
+done
+t_restore=$(cat "$work/best.restore"); mem_restore=$(peak restore); cpu_restore=$(cpu restore)
+t_cpa=$(cat "$work/best.cpa"); mem_cpa=$(peak cpa); cpu_cpa=$(cpu cpa)
+if ! diff -r "$src" "$rdest" >/dev/null; then say "bench: the restored tree differs from the source"; exit 1; fi
+rm -rf "$rdest"
 rm -rf "$src" "$bimg"
 
 # --- Many small files: directory state per file ------------------------------------------
@@ -296,6 +317,8 @@ r = {
            "fsck_peak_kib": $mem_many, "memory_target_kib": 65536 + $many_blocks * 2 / 8 / 1024},
   "big": {"tib": $big_tib, "blocks": $big_blocks, "fsck_seconds": $t_big, "fsck_peak_kib": $mem_big,
           "memory_target_kib": 65536 + $big_blocks * 2 / 8 / 1024},
+  "restore": {"seconds": $t_restore, "cpu_seconds": $cpu_restore, "peak_kib": $mem_restore,
+              "cp_seconds": $t_cpa, "cp_cpu_seconds": $cpu_cpa, "cp_peak_kib": $mem_cpa},
   "btrfs": {"mkfs_seconds": $t_mkbtrfs, "check_seconds": $t_btrfs, "check_cpu_seconds": $cpu_btrfs, "check_peak_kib": $mem_btrfs},
   "log": {"entries": $log_entries, "blocks": $log_blocks, "replay_seconds": $t_replay, "replay_peak_kib": $mem_replay,
           "logdump_seconds": $t_logdump, "logdump_lines": $log_lines, "logdump_json_seconds": $t_logjson},
@@ -307,13 +330,15 @@ f, x, b, L = r["fsck"], r["xxhsum"], r["btrfs"], r["log"]
 r["ratios"] = {"fsck_over_hash_floor": f["seconds"] / x["reachable_seconds"],
                "fsck_cpu_over_hash_floor_cpu": f["cpu_seconds"] / (x["image_cpu_seconds"] * f["reachable_bytes"] / $img_bytes),
                "fsck_over_read": f["seconds"] / r["read"]["image_seconds"],
-               "btrfs_check_over_fsck": b["check_seconds"] / f["seconds"]}
+               "btrfs_check_over_fsck": b["check_seconds"] / f["seconds"],
+               "restore_over_cp": r["restore"]["seconds"] / r["restore"]["cp_seconds"]}
 r["rates"] = {"replay_entries_per_s": L["entries"] / L["replay_seconds"],
               "logdump_lines_per_s": L["logdump_lines"] / L["logdump_seconds"],
               "logdump_json_entries_per_s": L["entries"] / L["logdump_json_seconds"],
               "mkgefs_mib_per_s": r["mkgefs"]["mib_per_s"],
               "fsck_reachable_mib_per_s": f["reachable_bytes"] / f["seconds"] / 1048576}
 r["targets"] = {"fsck_within_1_5x_hash_floor": r["ratios"]["fsck_over_hash_floor"] <= 1.5,
+                "restore_within_1_5x_cp": r["ratios"]["restore_over_cp"] <= 1.5,
                 "fsck_faster_than_btrfs_check": b["check_seconds"] > f["seconds"],
                 "replay_20m_entries_per_s": r["rates"]["replay_entries_per_s"] >= 20e6,
                 "fsck_memory_under_64mib_plus_2_bits_per_block": f["peak_kib"] <= f["memory_target_kib"]
@@ -341,6 +366,11 @@ row("dd (reading the image once)", r["read"]["image_seconds"], "fsck / read %.2f
 row("btrfs check --check-data-csum", b["check_seconds"], "%.3f s CPU, peak memory %.1f MiB; btrfs / fsck %.2f  [target > 1: %s]"
     % (b["check_cpu_seconds"], b["check_peak_kib"] / 1024, r["ratios"]["btrfs_check_over_fsck"], ok(r["targets"]["fsck_faster_than_btrfs_check"])))
 row("mkfs.btrfs --rootdir", b["mkfs_seconds"], "(once)")
+R = r["restore"]
+row("gefs-restore -m", R["seconds"], "%.0f MiB/s, %.3f s CPU, peak memory %.1f MiB; restore / cp -a %.2f  [target <= 1.5: %s]"
+    % ($src_bytes / R["seconds"] / 1048576, R["cpu_seconds"], R["peak_kib"] / 1024, r["ratios"]["restore_over_cp"],
+       ok(r["targets"]["restore_within_1_5x_cp"])))
+row("cp -a (the same files)", R["cp_seconds"], "%.3f s CPU, peak memory %.1f MiB" % (R["cp_cpu_seconds"], R["cp_peak_kib"] / 1024))
 row("gefs-replay", L["replay_seconds"], "%.1f M entries/s (%d entries, %d log blocks)  [target >= 20: %s]"
     % (r["rates"]["replay_entries_per_s"] / 1e6, L["entries"], L["blocks"], ok(r["targets"]["replay_20m_entries_per_s"])))
 row("gefs-logdump", L["logdump_seconds"], "%.1f M lines/s (%d lines)" % (r["rates"]["logdump_lines_per_s"] / 1e6, L["logdump_lines"]))
