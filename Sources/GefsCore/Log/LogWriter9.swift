@@ -96,6 +96,16 @@ public struct Arena9Log {
         return addr
     }
 
+    /// Takes the free block `addr` for the populate (placement other than lowest first).
+    /// False when it is not a free block of the region.
+    @discardableResult
+    public mutating func allocate(at addr: Int64) -> Bool {
+        guard let r = free.indices(addr, Arena9Log.B), free[r.lowerBound] else { return false }
+        take(addr)
+        added[r.lowerBound] = true
+        return true
+    }
+
     /// The arena copy ream writes: `loghd = (L, first version's hash)`, `used` as replayed.
     public var reamCopy: ArenaCopy { ArenaCopy(loghd: logBlock, loghdHash: reamLogHash, size: size, used: used) }
 
