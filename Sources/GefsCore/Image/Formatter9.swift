@@ -70,15 +70,13 @@ public final class Formatter9 {
         var summary = PopulateSummary()
         summary.skipped = scan.warnings.count
         var tree = TreeStream { [unowned self] node in try self.place(node.encodeBlock()) }
-        var pointer = ByteWriter(capacity: Format.pointerSize)
         for (i, e) in scan.entries.enumerated() {
             if e.isDirectory { summary.directories += 1; continue }
             summary.files += 1
             var blocks = 0
             try forEachDataBlock(i, e, plan) { off, block in
-                let bp = try place(block)
-                pointer = ByteWriter(capacity: Format.pointerSize)
-                bp.encode(into: &pointer)
+                var pointer = ByteWriter(capacity: Format.pointerSize)
+                try place(block).encode(into: &pointer)
                 try tree.add(Record(key: Key.dat(qid: e.qid, offset: UInt64(off)).encode(), value: pointer.bytes))
                 blocks += 1
             }
