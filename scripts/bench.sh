@@ -398,7 +398,7 @@ row("gefs-logdump --json", L["logdump_json_seconds"], "%.1f M entries/s" % (r["r
 row("mkgefs -d, %d small files" % M["files"], M["mkgefs_seconds"], "%.0f files/s" % (M["files"] / M["mkgefs_seconds"]))
 row("gefs-fsck -n, those files", M["fsck_seconds"], "peak memory %.1f MiB (target %.1f MiB for %d blocks)"
     % (M["fsck_peak_kib"] / 1024, M["memory_target_kib"] / 1024, M["blocks"]))
-row("mkgefs -t 9front -d, %d files" % K["many_files"], K["many_seconds"], "%.0f files/s, peak memory %.1f MiB"
+row("mkgefs -t 9front, %d files" % K["many_files"], K["many_seconds"], "%.0f files/s, peak memory %.1f MiB"
     % (K["many_files"] / K["many_seconds"], K["many_peak_kib"] / 1024))
 row("gefs-fsck -n, fresh %g TiB" % G["tib"], G["fsck_seconds"], "peak memory %.1f MiB (target %.1f MiB for %d blocks)"
     % (G["fsck_peak_kib"] / 1024, G["memory_target_kib"] / 1024, G["blocks"]))
