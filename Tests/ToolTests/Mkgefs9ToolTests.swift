@@ -195,6 +195,16 @@ final class Mkgefs9ToolTests: XCTestCase {
         XCTAssertTrue(r.stdout.hasSuffix("\nnextqid    3\nqgen       0\n"), r.stdout)
         let image = try Image(path: img)
         XCTAssertEqual(image.arenas.count, 12)
+        if RealGefs.unavailable == nil {
+            let c = try RealGefs.check(img)
+            XCTAssertEqual(c.status, 0, "12 arenas: \(c.stdout)\(c.stderr)")
+            for n in ["8", "32"] {
+                let p = dir.appendingPathComponent("a\(n).img").path
+                XCTAssertEqual(try mkgefs(["-t", "9front", "-s", "200M", "-a", n, "-d", Fixtures.dir.path + "/mkgefs/demo-root", p]).status, 0)
+                let c = try RealGefs.check(p)
+                XCTAssertEqual(c.status, 0, "\(n) arenas, populated: \(c.stdout)\(c.stderr)")
+            }
+        }
         let reader = TreeReader(image)
         let adm = try reader.tree(label: "adm")
         let users = try XCTUnwrap(try reader.lookup(adm, path: "/users"))
