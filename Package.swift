@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "GefsCoreTests", dependencies: ["GefsCore", "TestSupport", "GefsFuzz"]),
         .testTarget(
             name: "ToolTests",
-            dependencies: ["GefsCore", "TestSupport"] + tools.map { .target(name: $0) }
+            dependencies: ["GefsCore", "TestSupport", "ToolSupport"] + tools.map { .target(name: $0) }
         ),
     ],
     swiftLanguageModes: [.v5]
@@ -57,3 +57,6 @@ let package = Package(
 
 // scripts/bench.sh's input generator: a one-arena image with a long allocation log. Not a product.
 package.targets.append(.executableTarget(name: "gefs-bench-log", dependencies: ["GefsCore"]))
+
+// scripts/bench.sh's hash floor: a format's block hash over a file on one core. Not a product.
+package.targets.append(.executableTarget(name: "gefs-bench-hash", dependencies: ["GefsCore"]))

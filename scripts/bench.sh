@@ -412,3 +412,6 @@ else:
 print()
 print("results: " + sys.argv[1])
 EOF
+
+# --- gefs9.00: a genuine image, gefs-fsck -n against the MetroHash floor ---------------------
+bash scripts/bench-gefs9.sh

@@ -6,8 +6,13 @@ import Glibc
 
 extension ParsableCommand {
     /// Parses the command line and runs, like `main()`, but exits with `usageStatus` on a usage
-    /// error (the dump tools document 2, gefs-fsck 16) instead of ArgumentParser's 64.
+    /// error (the dump tools document 2, gefs-fsck 16) instead of ArgumentParser's 64. `-V` and
+    /// `--version` print `gefs-tools X.Y.Z` and exit 0 (the command declares `VersionOption`).
     public static func main(usageStatus: Int32) {
+        if GefsTools.asksForVersion(Array(CommandLine.arguments.dropFirst())) {
+            print(GefsTools.versionLine)
+            Glibc.exit(0)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

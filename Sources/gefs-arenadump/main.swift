@@ -20,6 +20,8 @@ struct ArenaDumpCommand: ParsableCommand {
     @Option(name: .customLong("svg"), help: ArgumentHelp("Write the map as an SVG picture to FILE.", valueName: "FILE"))
     var svgFile: String?
 
+    @OptionGroup var versionOption: VersionOption
+
     func validate() throws {
         if superblockOnly && (!arena.isEmpty || ranges) {
             throw ValidationError("--superblock-only takes no --arena or --ranges")
@@ -53,6 +55,7 @@ struct ArenaDumpCommand: ParsableCommand {
         if json {
             let doc = JSON.obj([
                 "image": .string(image),
+                "format": .string(dump.image.format.name),
                 "superblocks": dump.superblockJSON(),
                 "arenas": superblockOnly ? nil : .array(dump.replays.map(dump.arenaJSON)),
                 "problems": .array(problems.map(\.json)),

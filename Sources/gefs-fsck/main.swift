@@ -28,6 +28,8 @@ struct Fsck: ParsableCommand {
     @Flag(name: .long, help: "List every problem code with its severity, meaning and fix, and exit.") var listProblems = false
     @Argument(help: "The image file or block device.") var image: String?
 
+    @OptionGroup var versionOption: VersionOption
+
     func validate() throws {
         if listProblems { return }
         guard image != nil else { throw ValidationError("missing the image to check") }
@@ -68,6 +70,8 @@ struct Fsck: ParsableCommand {
             report.operationalError = "\(error)"
             finish(report, say)
         }
+        report.format = opened.format.name
+        say("gefs-fsck: \(path) is \(opened.format.name), superblock \(opened.currentSlot), qgen \(opened.qgen)")
         let checker = Checker(image: opened)
         // A check alone needs no free map after pass 2: pass 5 replays one arena at a time.
         checker.keepsFreeMaps = mode != .none

@@ -20,6 +20,8 @@ struct LogDumpCommand: ParsableCommand {
     @Flag(help: "Show each entry's words in hex too.") var raw = false
     @Flag(help: "Print everything as JSON.") var json = false
 
+    @OptionGroup var versionOption: VersionOption
+
     func validate() throws {
         if let b = block, parseNumber(b) == nil { throw ValidationError("--block: '\(b)' is not an address") }
         if block != nil && stats { throw ValidationError("--block and --stats do not go together") }

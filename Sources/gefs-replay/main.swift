@@ -24,6 +24,8 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: [.customShort("z"), .long], help: ArgumentHelp("With --write: save the old contents of every block overwritten in FILE, a new file, first (gefs-fsck --apply-undo puts them back).", valueName: "FILE"))
     var undo: String?
 
+    @OptionGroup var versionOption: VersionOption
+
     func validate() throws {
         if write && !rewrite { throw ValidationError("--write needs --rewrite") }
         if rewrite && untilGen != nil { throw ValidationError("--rewrite and --until-gen do not go together") }
@@ -84,6 +86,7 @@ struct ReplayCommand: ParsableCommand {
         do { plan = try LogRewrite.plan(image: img, arenas: chosen) } catch let e as RewriteError {
             switch e {
             case .replayErrors, .noCurrentCopy: throw fail("\(e); not rewriting (gefs-fsck repairs it)", 1)
+            case .formatNotWritable: throw fail("\(e)", 1)
             default: throw fail("\(e)", 2)
             }
         }
@@ -99,7 +102,7 @@ struct ReplayCommand: ParsableCommand {
                 doc = .object(pairs + [("written", .bool(write)), ("verified", write ? .bool(failures.isEmpty) : .null)])
             }
             var js = JSONStream(out)
-            js.value(.obj(["image": .string(img.name), "qgen": JSON(img.qgen), "rewrite": doc]))
+            js.value(.obj(["image": .string(img.name), "format": .string(img.format.name), "qgen": JSON(img.qgen), "rewrite": doc]))
         } else {
             var dump = LogDump(image: img, arenas: chosen)
             dump.statsOnly = true

@@ -1,7 +1,9 @@
 import ArgumentParser
-import Foundation
 import GefsCore
 import ToolSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// mkgefs: make a gefs file system image: gefs8.00 (FORMAT.md §5, §11) or, with `-t 9front`,
 /// the genuine 9front format gefs9.00 (FORMAT-9FRONT.md §5, §11).
@@ -35,6 +37,8 @@ struct Mkgefs: ParsableCommand {
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Print the layout that would be written; write nothing.")
     var dryRun = false
 
+    @OptionGroup var versionOption: VersionOption
+
     func validate() throws {
         guard ImageFormat(name: format) != nil else {
             throw ValidationError("unknown format \"\(format)\": expected one of \(ImageFormat.names.joined(separator: ", "))")
@@ -49,7 +53,7 @@ struct Mkgefs: ParsableCommand {
 
     func run() throws {
         do {
-            let time = try FormatOptions.time(sourceDateEpoch: ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"])
+            let time = try FormatOptions.time(sourceDateEpoch: getenv("SOURCE_DATE_EPOCH").map { String(cString: $0) })
             let request = FormatRequest(path: image, size: try size.map(Layout.parseSize),
                                         options: FormatOptions(user: user, time: time, arenas: arenas),
                                         root: directory, force: force, dryRun: dryRun, format: ImageFormat(name: format)!)

@@ -11,10 +11,10 @@ final class Gefs9CodecTests: XCTestCase {
 
     // MARK: Samples
 
-    /// `$GEFS9_SAMPLES`, else `../shared/samples/9front` next to the package (as in CI).
+    /// `$GEFS9_SAMPLES`, else `Fixtures/samples9` (the genuine samples of `../shared/samples/9front`).
     static let samplesDir: URL = {
         if let d = ProcessInfo.processInfo.environment["GEFS9_SAMPLES"] { return URL(fileURLWithPath: d) }
-        return Fixtures.root.deletingLastPathComponent().appendingPathComponent("shared/samples/9front")
+        return Fixtures.dir.appendingPathComponent("samples9")
     }()
     static let sampleNames = ["ream", "fresh", "populated", "kconf-cron", "unsynced"]
 

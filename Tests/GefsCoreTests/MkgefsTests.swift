@@ -375,7 +375,8 @@ final class MkgefsTests: XCTestCase {
         fails(FormatRequest(path: missing, options: options()), "\(missing): does not exist (give a size to create it)")
         fails(FormatRequest(path: missing, size: 1 << 20, options: options()),
               "a size of 1048576 bytes is too small: gefs needs at least 1081344 bytes (1.0 MiB)")
-        fails(FormatRequest(path: dir.path, size: 2 << 20, options: options()), "\(dir.path): not a regular file or a block device")
+        fails(FormatRequest(path: dir.path, size: 2 << 20, options: options()), "\(dir.path): is a directory, not an image file or block device")
+        fails(FormatRequest(path: "/dev/null", size: 2 << 20, options: options()), "/dev/null: not a regular file or a block device")
         fails(FormatRequest(path: missing, size: 2 << 20, options: FormatOptions(user: "a:b", time: 0)),
               "bad user name \"a:b\": it must not contain ':', '/' or control characters")
         fails(FormatRequest(path: missing, size: 2 << 20, options: options(), root: missing),

@@ -27,7 +27,7 @@ extension XCTestCase {
                 XCTAssertEqual([a.headerStatus, a.footerStatus], [.current, .current], "arena \(a.index)", file: file, line: line)
             }
         } else {
-            let lagging: Set<String> = ["superblock_invalid", "arena_footer_stale", "arena_copy_corrupt"]
+            let lagging: Set<String> = ["superblock_invalid", "superblock_copy_invalid", "arena_footer_stale", "arena_copy_corrupt"]
             for p in image.problems {
                 XCTAssertTrue(lagging.contains(p.code.id) && (p.block == image.format.backupSuperblockAddress(for: image.superblock, blockCount: image.device.blockCount) || image.arenas.contains { $0.footerAddr == p.block }),
                               "\(p)", file: file, line: line)

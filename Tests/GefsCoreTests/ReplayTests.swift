@@ -283,13 +283,67 @@ final class ReplayTests: XCTestCase {
         XCTAssertEqual(r.used, B, "uncommitted entries change nothing")
     }
 
+    /// gefs9.00: a log never synced since ream (qgen 0, no barrier) is one note for the image,
+    /// said by every arena's replay alike (so a checker says it once), and `used` is ream's.
+    func testNeverSyncedIsANoteInGefs9() throws {
+        let image = try Image(device: FileDevice(path: try Fixtures.sample9("unsynced").path))
+        for r in Replay.all(image) {
+            XCTAssertEqual(r.problems.first?.code.id, "log_never_synced", "arena \(r.arena)")
+            XCTAssertEqual(r.problems.first?.severity, .info)
+            XCTAssertNil(r.problems.first?.arena, "one note for the image")
+            XCTAssertEqual(r.stop, .end)
+            XCTAssertFalse(r.problems.contains { $0.severity != .info }, "arena \(r.arena): \(r.problems)")
+        }
+    }
+
+    /// `logsz` (§8.1) must point at the block's terminator; in the block of the committed
+    /// barrier it may point anywhere past that barrier (§8.4), never before it.
+    func testLogszThatDoesNotPointAtTheTerminator() throws {
+        let lab = LogLab()
+        let tail = lab.blk(5)
+        let head = lab.start() + [.alloc(tail)]
+        // The head's logsz on its last entry, not on its LogChain (at 8 + 16 + 8 + 8 = 40).
+        lab.write(LogLab.rawBlock(head.flatMap(\.words) + [LogEntry.chain(tail).word], logsz: 32), at: lab.blk(0))
+        lab.write(LogLab.logBlock([.sync(1)]), at: tail)
+        var r = try replay(lab, ["log_logsz_mismatch"])
+        XCTAssertEqual(r.problems[0].block, lab.blk(0))
+        XCTAssertEqual(r.problems[0].message, "logsz 0x20 does not point at the block's terminator: its LogChain is at 0x28")
+        XCTAssertEqual(r.committedGen, 1, "replay reads to the first terminator whatever logsz says")
+        // Past the LogEnd of a log without a barrier.
+        lab.write(LogLab.rawBlock(lab.start().flatMap(\.words) + [LogEntry.end.word], logsz: 48), at: lab.blk(0))
+        r = try replay(lab, ["log_logsz_mismatch", "log_no_barrier"])
+        XCTAssertEqual(r.problems.first { $0.code == .logLogszMismatch }?.message,
+                       "logsz 0x30 does not point at the block's terminator: its LogEnd is at 0x20")
+        // In the block of the committed barrier (at 32), before the barrier's end.
+        lab.write(LogLab.rawBlock((lab.start() + [.sync(1), .alloc(lab.blk(1))]).flatMap(\.words) + [LogEntry.end.word], logsz: 32),
+                  at: lab.blk(0))
+        r = try replay(lab, ["log_logsz_mismatch", "log_discarded_entries"])
+        XCTAssertEqual(r.problems[0].message,
+                       "logsz 0x20 in the block of the committed barrier must lie on the entry grid between the barrier's end 0x28 and the last word 0x3fe8")
+        // §8.4's allowance: past the barrier, on the uncommitted entries or their terminator.
+        for logsz in [40, 48] {
+            lab.write(LogLab.rawBlock((lab.start() + [.sync(1), .alloc(lab.blk(1))]).flatMap(\.words) + [LogEntry.end.word], logsz: logsz),
+                      at: lab.blk(0))
+            _ = try replay(lab, ["log_discarded_entries"])
+        }
+        // Off the grid, or past the last word.
+        for logsz in [52, 16376] {
+            lab.write(LogLab.rawBlock((lab.start() + [.sync(1)]).flatMap(\.words) + [LogEntry.end.word], logsz: logsz), at: lab.blk(0))
+            _ = try replay(lab, ["log_logsz_mismatch"])
+        }
+        // A block after the committed barrier is not the committed state's business.
+        lab.write(LogLab.logBlock(head + [.sync(1)], chain: tail), at: lab.blk(0))
+        lab.write(LogLab.rawBlock([LogEntry.alloc(lab.blk(1)).word, LogEntry.end.word], logsz: 8), at: tail)
+        _ = try replay(lab, ["log_discarded_entries"])
+    }
+
     /// Every code of the log catalogue is exercised above: this list must follow the catalogue.
     func testEveryLogCodeIsCovered() {
         let covered: Set<String> = [
             "log_alloc_not_free", "log_free_not_allocated", "log_address_outside", "log_bad_length",
             "log_entry_straddles", "log_bad_op", "log_no_terminator", "log_chain_loop", "log_chain_outside",
             "log_not_log_block", "log_hash_mismatch", "log_unreadable", "log_block_free", "log_used_mismatch",
-            "log_no_barrier", "log_barrier_decreasing", "log_end_word", "log_discarded_entries",
+            "log_no_barrier", "log_barrier_decreasing", "log_end_word", "log_discarded_entries", "log_never_synced", "log_logsz_mismatch",
         ]
         XCTAssertEqual(Set(ProblemCode.all.map(\.id).filter { $0.hasPrefix("log_") }), covered)
     }

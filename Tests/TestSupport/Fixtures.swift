@@ -35,6 +35,15 @@ public enum Fixtures {
     /// A sample image from `Fixtures/samples`, unpacked.
     public static func sample(_ name: String) throws -> String { try unpack("samples/\(name).img") }
 
+    /// The genuine gefs9.00 samples (`Fixtures/samples9`, copied from `../shared/samples/9front`).
+    public static let samples9 = ["ream", "fresh", "populated", "kconf-cron", "unsynced"]
+
+    /// A gefs9.00 sample, unpacked, with its facts.
+    public static func sample9(_ name: String) throws -> (path: String, facts: [String: Any]) {
+        let data = try Data(contentsOf: dir.appendingPathComponent("samples9/\(name).img.facts.json"))
+        return (try unpack("samples9/\(name).img"), try JSONSerialization.jsonObject(with: data) as! [String: Any])
+    }
+
     /// The facts JSON next to a sample.
     public static func facts(_ name: String) throws -> [String: Any] {
         let data = try Data(contentsOf: dir.appendingPathComponent("samples/\(name).img.facts.json"))

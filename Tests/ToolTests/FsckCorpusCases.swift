@@ -25,6 +25,25 @@ enum FsckCorpus {
         (4, CorpusCase(name: "crashed-stale-headers", base: .fresh, sample: "crashed")),
         (5, CorpusCase(name: "clean-mkgefs-tree", base: .tree)),
         // Pass 1: superblocks and arenas.
+        (7, CorpusCase(name: "arena-copy-tail", base: .small) { c in
+            // Both copies of arena 0 with a byte after their fields, hashed as the superblock records:
+            // no copy is well formed, yet nothing is lost.
+            let img = try c.image()
+            guard let a = img.arenas.first, let copy = a.current else { throw CorruptorError("arena 0 has no current copy") }
+            var b = copy.encodeBlock()
+            b[1000] = 0x5a
+            for s in [ArenaSlot.header, .footer] { try c.write(b, at: a.addr(of: s)) }
+            try c.editSuperblock { $0.arenas[0].hash = XXH3.hash(b) } }),
+        (8, CorpusCase(name: "superblock-snapdl-invalid", base: .small) { c in
+            // Half empty: a tail without a head (the snapshot tree's leaf), or a head without a tail.
+            try c.editSuperblock { sb in
+                if sb.snapdlHead.isNull { sb.snapdlTail = sb.snapRoot } else { sb.snapdlTail = .null }
+            } }),
+        (9, CorpusCase(name: "superblock-snapdl-invalid-hash", base: .small) { c in
+            try c.editSuperblock { sb in
+                guard sb.snapdlHead.isNull, sb.snapdlTail.isNull else { throw CorruptorError("snapdl is not empty") }
+                sb.snapdlHead.hash = 0x5eed
+            } }),
         (10, CorpusCase(name: "superblock-invalid", base: .fresh) { c in
             try c.edit(c.image().superblock.fssize - B, rehash: false) { $0[0] ^= 0x20 } }),
         (11, CorpusCase(name: "superblock-stale", base: .fresh) { c in try c.editSuperblock([.sb1]) { $0.qgen -= 1 } }),
@@ -70,6 +89,10 @@ enum FsckCorpus {
         (36, CorpusCase(name: "log-discarded-entries", base: .small) { c in
             let last = try c.lastBlock(0)
             try c.editLog(try c.committedBarrier(0).block) { e in e.insert(.alloc(last), at: e.count - 1) } }),
+        (37, CorpusCase(name: "log-logsz-mismatch", base: .small) { c in
+            // The head block's logsz one word short: before the committed barrier's end when
+            // the head holds it, else on the last entry instead of the LogChain.
+            try c.editLogWords(try c.logHead(0)) { $0.put($0.u16(at: 2) - 8, at: 2) } }),
         // Pass 3: trees, data, deadlists.
         (40, CorpusCase(name: "tree-hash-mismatch-incomplete", base: .small) { c in
             try c.edit(try c.tree("adm").root.addr, rehash: false) { $0[9000] ^= 1 } }),
@@ -172,6 +195,12 @@ enum FsckCorpus {
         (71, CorpusCase(name: "deadlist-reclaimable", base: .tree) { c in
             let leaf = try c.snapshotLeaf()
             try c.editDeadlist { $0.append(leaf) } }),
+        (72, CorpusCase(name: "deadlist-reclaimable-freed", base: .tree) { c in
+            // An allocated block that only the deadlist names, and that no snapshot reaches.
+            let last = try c.lastBlock(0)
+            try c.beforeBarrier([.alloc(last)])
+            try c.editArena(0, [.header, .footer], record: true) { $0.used += B }
+            try c.editDeadlist { $0.append(last) } }),
         // Pass 4: directories and snapshots.
         (80, CorpusCase(name: "dir-root-missing", base: .small) { c in
             try c.editLeaf(try c.tree("adm").root.addr) { $0.removeAll { $0.key == Key.root.encode() } } }),
@@ -185,7 +214,9 @@ enum FsckCorpus {
         (85, CorpusCase(name: "dir-entry-invalid", base: .small) { c in
             try c.editValue(try c.tree("adm").root.addr, key: .ent(parent: 1, name: Array("users".utf8))) { $0[7] = 1 } }),
         (86, CorpusCase(name: "dir-qid-range", base: .small) { c in
-            try c.editValue(try c.tree("adm").root.addr, key: .ent(parent: 1, name: Array("users".utf8))) { $0.put(UInt64(50), at: 8) } }),
+            // 50, or nextqid on images that have handed out more qids.
+            let q = max(50, try c.image().superblock.nextqid)
+            try c.editValue(try c.tree("adm").root.addr, key: .ent(parent: 1, name: Array("users".utf8))) { $0.put(q, at: 8) } }),
         (87, CorpusCase(name: "snap-record-invalid", base: .small) { c in try c.editSnap(1) { $0.put(UInt32(1), at: 12) } }),
         (88, CorpusCase(name: "snap-gen-range", base: .small) { c in try c.editSuperblock { $0.nextgen = 2 } }),
         (89, CorpusCase(name: "snap-link-dangling", base: .small) { c in try c.editSnap(1) { $0.put(Int64(9), at: 32) } }),
@@ -195,6 +226,21 @@ enum FsckCorpus {
             try c.editValue(try c.snapshotLeaf(holding: .label(name: Array("adm".utf8))), key: .label(name: Array("adm".utf8))) { $0.put(UInt64(9), at: 1) } }),
         (93, CorpusCase(name: "label-invalid", base: .small) { c in
             try c.editValue(try c.snapshotLeaf(holding: .label(name: Array("adm".utf8))), key: .label(name: Array("adm".utf8))) { $0.put(UInt32(0x11), at: 9) } }),
+        (94, CorpusCase(name: "dir-qid-duplicate", base: .tree) { c in
+            // main's second file takes the first one's qid: two files whose logical entries are
+            // their leaf records (no pivot message above them).
+            let main = try c.tree("main")
+            var raw: [[UInt8]: (leaf: Int64, value: [UInt8])] = [:]
+            for v in try c.nodes(main) where v.node.kind == .leaf {
+                for r in v.node.records where r.key.first == KeyKind.ent.rawValue { raw[r.key] = (v.pointer.addr, r.value) }
+            }
+            let files = try c.reader().records(main).filter { r in
+                guard r.key.first == KeyKind.ent.rawValue, let x = try? Xdir.decode(r.value), !x.isDirectory else { return false }
+                return raw[r.key]?.value == r.value
+            }
+            guard files.count >= 2 else { throw CorruptorError("main holds fewer than two files") }
+            let qid = try Xdir.decode(files[0].value).qidPath
+            try c.editValue(raw[files[1].key]!.leaf, key: try Key.decode(files[1].key)) { $0.put(qid, at: 8) } }),
         // Pass 5: space.
         (100, CorpusCase(name: "space-leak", base: .small) { c in
             try c.beforeBarrier([.alloc(try c.lastBlock(0))])
@@ -289,9 +335,16 @@ extension Corruptor {
     }
 
     /// Replaces the barrier word (and so everything after it) with `word`.
+    /// A terminator word ends the block's entries there, so `logsz` points at it, as a writer
+    /// leaves it (§8.1).
     func atBarrier(word: UInt64) throws {
         let (blk, at) = try barrierOffset()
-        try editLogWords(blk) { $0.put(word, at: at) }
+        try editLogWords(blk) { b in
+            b.put(word, at: at)
+            if let op = LogOp(rawValue: UInt8(word & 0xff)), op == .chain || op == .end {
+                b.put(UInt16(at - Format.logHeaderSize), at: 2)
+            }
+        }
     }
 
     /// Fills the log block from its barrier to the last word with `LogSync 0`, the last word

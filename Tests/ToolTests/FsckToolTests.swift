@@ -82,6 +82,22 @@ final class FsckToolTests: XCTestCase {
         XCTAssertEqual(try Fixtures.tool("gefs-fsck", ["-n", img]).status, 0)
     }
 
+    /// Both arena copies with bytes after their fields: nothing is lost, so -p rewrites them
+    /// from their fields, and the superblocks record the new hash.
+    func testPreenZeroesArenaCopyTails() throws {
+        let img = try corpusImage("007-arena-copy-tail")
+        let r = try Fixtures.tool("gefs-fsck", ["-p", img])
+        XCTAssertEqual(r.status, 1, r.stdout)
+        XCTAssertTrue(r.stdout.contains("  arena 0 header and footer: nonzero bytes after the fields zeroed; both copies rewritten from the fields (header), hash 0x"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("  sb0 and sb1 rewritten with the new arena hashes (qgen 1)\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("image.img: 2 errors, 0 warnings, 0 notes, 2 fixed\n"), r.stdout)
+        XCTAssertEqual(try Fixtures.tool("gefs-fsck", ["-n", img]).status, 0)
+        let image = try Image(path: img)
+        XCTAssertEqual(image.arenas[0].headerStatus, .current)
+        XCTAssertEqual(image.arenas[0].footerStatus, .current)
+        XCTAssertEqual(image.superblock.arenas[0].hash, XXH3.hash(image.arenas[0].current!.encodeBlock()))
+    }
+
     func testPreenLeavesWhatNeedsAHuman() throws {
         let img = try corpusImage("060-tree-data-shared")
         let before = try Data(contentsOf: URL(fileURLWithPath: img))

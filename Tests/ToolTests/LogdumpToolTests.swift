@@ -145,6 +145,46 @@ final class LogdumpToolTests: XCTestCase {
         XCTAssertEqual(arena["consistent"] as? Bool, false)
     }
 
+    /// A logsz that does not point at its block's terminator (§8.1): an error shown right after
+    /// the terminator, with what logsz says and where the terminator is; exit 1. In the block
+    /// of the committed barrier, §8.4 lets logsz point past the barrier, never before it.
+    func testLogszNotAtTheTerminator() throws {
+        let path = try Fixtures.sample("snapshots")
+        try editLogBlock(path, 0xd0000) { $0.put($0.u16(at: 2) - 8, at: 2) }
+        let r = try logdump(path, ["-a", "0"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stdout.contains("log block 0xd0000 (1/2) logsz 0x458 loghash "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("""
+              +0x460    chain -> 0xcc000
+              error log_logsz_mismatch: arena 0 block 0xd0000: logsz 0x458 does not point at the block's terminator: its LogChain is at 0x460
+            log block 0xcc000 (2/2) logsz 0x40 loghash 0x12fbd0bbc84f29a ok
+
+            """), r.stdout)
+        XCTAssertTrue(r.stdout.hasSuffix(": INCONSISTENT (1 error)\n"), r.stdout)
+        let j = try logdump(path, ["-a", "0", "--json"])
+        XCTAssertEqual(j.status, 1)
+        let arena = ((try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as! [String: Any])["arenas"] as! [[String: Any]])[0]
+        let problems = arena["problems"] as! [[String: Any]]
+        XCTAssertEqual(problems.map { $0["code"] as! String }, ["log_logsz_mismatch"])
+        XCTAssertEqual(problems[0]["block"] as? Int, 0xd0000)
+
+        // The fresh image's arena 1: one block holding the committed barrier at +0x20.
+        let fresh = try Fixtures.sample("fresh")
+        try editLogBlock(fresh, 0x804000) { $0.put(UInt16(0x20), at: 2) }
+        let f = try logdump(fresh, ["-a", "1"])
+        XCTAssertEqual(f.status, 1)
+        XCTAssertTrue(f.stdout.contains("""
+              +0x20     sync 1
+              error log_logsz_mismatch: arena 1 block 0x804000: logsz 0x20 in the block of the committed barrier must lie on the entry grid between the barrier's end 0x28 and the last word 0x3fe8
+
+            """), f.stdout)
+        // Past the barrier: allowed.
+        try editLogBlock(fresh, 0x804000) { $0.put(UInt16(0x30), at: 2) }
+        let past = try logdump(fresh, ["-a", "1"])
+        XCTAssertEqual(past.status, 0, past.stdout)
+        XCTAssertFalse(past.stdout.contains("logsz_mismatch"), past.stdout)
+    }
+
     func testUsageAndIOErrors() throws {
         let fresh = try Fixtures.sample("fresh")
         for (args, message) in [

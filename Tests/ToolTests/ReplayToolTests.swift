@@ -160,6 +160,30 @@ final class ReplayToolTests: XCTestCase {
         XCTAssertTrue(report.stdout.contains("warning log_no_barrier"), report.stdout)
     }
 
+    /// A logsz that does not point at its block's terminator: the report names it (exit 1), and
+    /// the arena is not rewritten (gefs-fsck rebuilds the log).
+    func testLogszNotAtTheTerminator() throws {
+        let path = try Fixtures.sample("snapshots")
+        let dev = try FileDevice(path: path, writable: true)
+        var b = try dev.read(at: 0xd0000)
+        b.put(b.u16(at: 2) - 8, at: 2)
+        b.put(LogBlock.computedHash(b), at: 4)
+        try dev.write(b, at: 0xd0000)
+        let report = try replay(path)
+        XCTAssertEqual(report.status, 1)
+        XCTAssertTrue(report.stdout.contains("error log_logsz_mismatch: arena 0 block 0xd0000: logsz 0x458 does not point at the block's terminator: its LogChain is at 0x460\n"), report.stdout)
+        let doc = try json(try replay(path, ["--json", "-a", "0"]))
+        let problems = (doc["arenas"] as! [[String: Any]])[0]["problems"] as! [[String: Any]]
+        XCTAssertEqual(problems.map { $0["code"] as! String }, ["log_logsz_mismatch"])
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let r = try replay(path, ["--rewrite", "--write", "-a", "0"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("arena 0: replay found 1 error; its free map cannot be trusted; not rewriting (gefs-fsck repairs it)"), r.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        // Arenas 1 and 2 are fine.
+        XCTAssertEqual(try replay(path, ["-a", "1", "-a", "2"]).status, 0)
+    }
+
     func testUsageErrors() throws {
         let fresh = try Fixtures.sample("fresh")
         for (args, message) in [

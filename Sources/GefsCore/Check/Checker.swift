@@ -82,7 +82,9 @@ public final class Checker {
     public func run(_ p: CheckPass) {
         pass = p
         switch p {
-        case .superblocks: for q in image.problems { add(q) }
+        case .superblocks:
+            for q in image.problems { add(q) }
+            checkSnapdl()
         case .logs: checkLogs()
         case .trees: checkTrees()
         case .directories: checkSnapshots()
@@ -148,7 +150,10 @@ public final class Checker {
             // A log that could not be replayed gives no free map to compare with; its own
             // problems say so, and a repair rebuilds it from reachability.
             guard a.current != nil, !r.hasErrors else { continue }
-            space.compare(keepsFreeMaps ? r : Replay.arena(image, a.index), arena: a).forEach { add($0) }
+            let grading = image.format.grading, image = self.image
+            let look: ((Int64) -> BlockLook)? = grading.namesUnreachable
+                ? { addr in (try? image.device.read(at: addr)).map(image.format.looksLike) ?? .other } : nil
+            space.compare(keepsFreeMaps ? r : Replay.arena(image, a.index), arena: a, grading: grading, look: look).forEach { add($0) }
         }
         for k in BlockKind.allCases { summary.reachable[k] = space.count(k) }
         progress?(.space, image.arenas.count, image.arenas.count)

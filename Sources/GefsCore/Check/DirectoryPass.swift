@@ -25,6 +25,8 @@ final class FileTreeState {
     var lastData: (qid: UInt64, max: UInt64)?
     /// Data blocks named by a logical Kdat value of this tree.
     var named: BlockBitmap
+    /// The tree's Kconf settings (gefs9.00).
+    var conf: [ConfSetting] = []
 
     init(tree: TreeRoot, blockCount: Int) {
         self.tree = tree
@@ -71,6 +73,8 @@ final class FileTreeState {
                 return problem(.treeValueMalformed, "\(k): value \(KeyRange.show(value)) is not a Kent key")
             }
             ups.append((q, value))
+        case let .conf(name):
+            conf.append(ConfSetting(name: name, value: value))
         case .label, .snap, .dlist:
             return problem(.treeKeyKind, "\(k) in a file tree, which holds only Kdat, Kent and Kup")
         }
@@ -107,8 +111,9 @@ extension Checker {
         func report(_ code: ProblemCode, _ msg: String, _ path: @autoclosure () -> String? = nil) {
             add(Problem(code, msg, path: path().map { "\(s.tree.name) \($0)" } ?? s.tree.name), pass: .directories)
         }
-        let nextqid = image.superblock.nextqid
+        let nextqid = image.superblock.nextqid, grading = image.format.grading
         s.flushData()
+        checkConf(s.conf, in: s.tree.name)
         // Directories by qid: the entry their Kup names, when that entry is a directory of that qid.
         var dirs: [UInt64: Int] = [:]
         for (q, v) in s.ups {
@@ -123,8 +128,11 @@ extension Checker {
             func path() -> String { s.path(i, dirs: dirs) }
             if isRoot, !x.isDirectory { report(.dirRootMissing, "the root entry is not a directory (mode \(hex(x.mode)))", "/") }
             if !isRoot, let why = nameError(e) { report(.dirNameInvalid, why, path()) }
+            if !isRoot, let code = grading.controlByteName, e.name.contains(where: { $0 < 0x20 && $0 != 0 }) {
+                report(code, "name \"\(printable(e.name))\" holds a control byte", path())
+            }
             if x.qidPath >= nextqid { report(.dirQidRange, "qid \(x.qidPath) is not below nextqid \(nextqid)", path()) }
-            if x.flag != 0 { report(.dirEntryInvalid, "Xdir flag is \(hex(x.flag)), not 0", path()) }
+            if grading.xdirFlagDefined, x.flag != 0 { report(.dirEntryInvalid, "Xdir flag is \(hex(x.flag)), not 0", path()) }
             if UInt32(x.qidType) != x.mode >> 24 { report(.dirEntryInvalid, "qid type \(hex(x.qidType)) differs from mode \(hex(x.mode)) >> 24", path()) }
             if x.isDirectory, x.length != 0 { report(.dirEntryInvalid, "directory has length \(x.length)", path()) }
             if x.isDirectory, s.dataMax[x.qidPath] != nil { report(.dirEntryInvalid, "directory has Kdat data blocks", path()) }
@@ -140,6 +148,7 @@ extension Checker {
         // Entries by qid, equal qids in entry order, merged with the Kdat qids in order: no
         // dictionary over every file, and no scan of the entries per orphan.
         let byQid = s.entries.indices.sorted { (s.entries[$0].dir.qidPath, $0) < (s.entries[$1].dir.qidPath, $1) }
+        checkDuplicateQids(s, byQid: byQid, dirs: dirs)
         var k = 0
         for (q, off) in s.dataMax.sorted(by: { $0.key < $1.key }) {
             while k < byQid.count, s.entries[byQid[k]].dir.qidPath < q { k += 1 }
@@ -186,10 +195,10 @@ extension Checker {
             if let s = contents.snapshot(gen) {
                 killerTree = s
                 if !(s.base < bgen && bgen <= s.pred) {
-                    add(Problem(.deadlistGen, "bgen \(bgen) is outside base \(s.base) < bgen <= pred \(s.pred) of snapshot \(gen)", path: name))
+                    add(Problem(image.format.grading.deadlistGen, "bgen \(bgen) is outside base \(s.base) < bgen <= pred \(s.pred) of snapshot \(gen)", path: name))
                 }
             } else {
-                add(Problem(.deadlistGen, "no snapshot has gen \(gen)", path: name))
+                add(Problem(image.format.grading.deadlistGen, "no snapshot has gen \(gen)", path: name))
             }
         }
         if !ref.head.isNull { checkGen(ref.head, of: nil, from: "\(name) head") }
@@ -225,7 +234,8 @@ extension Checker {
         let nextgen = image.superblock.nextgen
         let gens = Set(contents.snapshots.map(\.gen))
         // Counted once for all: per snapshot, tens of thousands of them would be quadratic.
-        let preds = contents.predCounts, labels = contents.labelsByGen
+        let preds = contents.predCounts, labels = contents.labelsByGen, grading = image.format.grading
+        checkConf(contents.conf, in: "snapshot tree")
         for s in contents.snapshots {
             let name = "snapshot \(s.gen)"
             if s.flag != 0 { add(Problem(.snapRecordInvalid, "flag is \(hex(s.flag)), not 0", path: name)) }
@@ -236,8 +246,15 @@ extension Checker {
             for (what, link) in [("pred", s.pred), ("succ", s.succ)] where link != Format.none && !gens.contains(link) {
                 add(Problem(.snapLinkDangling, "\(what) \(link) names no snapshot", path: name))
             }
-            let nref = preds[s.gen] ?? 0
-            if nref != Int(s.nref) { add(Problem(.snapNrefMismatch, "nref is \(s.nref), \(nref) snapshots have it as pred", path: name)) }
+            if s.pred == s.gen, !(grading.genZeroSelfPred && s.gen == 0) {
+                add(Problem(.snapLinkDangling, "pred names the record itself", path: name))
+            }
+            // nref counts the other snapshots derived from this one (ream's `empty` names itself).
+            let nref = (preds[s.gen] ?? 0) - (s.pred == s.gen ? 1 : 0)
+            if nref != Int(s.nref) {
+                add(Problem(Int(s.nref) > nref ? grading.nrefTooHigh : .snapNrefMismatch,
+                            "nref is \(s.nref), \(nref) snapshots have it as pred", path: name))
+            }
             let nlbl = labels[s.gen]?.count ?? 0
             if nlbl != Int(s.nlbl) { add(Problem(.snapNlblMismatch, "nlbl is \(s.nlbl), \(nlbl) labels name it", path: name)) }
         }
@@ -246,7 +263,13 @@ extension Checker {
             if !gens.contains(Int64(bitPattern: l.value.gen)) {
                 add(Problem(.labelDangling, "names snapshot \(l.value.gen), which does not exist", path: name))
             }
-            if l.value.flags & ~LabelValue.mutable != 0 { add(Problem(.labelInvalid, "flags \(hex(l.value.flags)) carry unknown bits", path: name)) }
+            let flags = l.value.flags
+            if flags & ~(grading.labelFlags | grading.labelFlagsDeprecated) != 0 {
+                add(Problem(grading.labelFlagUnknown, "flags \(hex(flags)) carry unknown bits", path: name))
+            }
+            if let code = grading.labelFlagDeprecated, flags & grading.labelFlagsDeprecated != 0 {
+                add(Problem(code, "flags \(hex(flags)) carry deprecated bits \(hex(flags & grading.labelFlagsDeprecated))", path: name))
+            }
             if l.name.isEmpty || l.name.contains(0) { add(Problem(.labelInvalid, "a label name is 1 to 255 bytes without NUL", path: name)) }
         }
         summary.snapshots = contents.snapshots.count

@@ -19,6 +19,8 @@ public struct FsckReport {
     }
 
     public var image: String
+    /// The on-disk format the image's magic named, once it is open.
+    public var format: String?
     public var passes: [PassTime] = []
     public var problems: [Problem] = []
     public var summary = CheckSummary()
@@ -83,6 +85,7 @@ public struct FsckReport {
         let s = summary
         return .obj([
             "image": .string(image),
+            "format": format.map { .string($0) },
             "exit": JSON(Int(exitStatus)),
             "error": operationalError.map { .string($0) },
             "passes": .array(passes.map { p in

@@ -72,6 +72,6 @@ public struct Problem: Equatable, Sendable, CustomStringConvertible {
 extension ProblemCode {
     /// Every code, sorted by id, for man pages and `--list-problems`.
     public static var all: [ProblemCode] {
-        (imageCodes + logCodes + treeCodes + spaceCodes).sorted { $0.id < $1.id }
+        (imageCodes + logCodes + treeCodes + spaceCodes + genuineCodes).sorted { $0.id < $1.id }
     }
 }

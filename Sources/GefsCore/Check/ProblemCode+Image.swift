@@ -8,6 +8,8 @@ extension ProblemCode {
         "both superblock copies have the same qgen but different contents; sb0 is used", fix: "sb1 rewritten from sb0")
     public static let superblockNone = ProblemCode("superblock_none", .error,
         "neither superblock copy is valid: the image cannot be read")
+    public static let superblockSnapdlInvalid = ProblemCode("superblock_snapdl_invalid", .error,
+        "the superblock's snapdl is half empty (one end -1, the other a block) or empty with a nonzero hash")
     public static let imageTruncated = ProblemCode("image_truncated", .error,
         "the image is shorter than the file system size the superblock records")
     public static let imageGrown = ProblemCode("image_grown", .warning,
@@ -20,11 +22,14 @@ extension ProblemCode {
         fix: "rewritten from the current copy")
     public static let arenaCopyCorrupt = ProblemCode("arena_copy_corrupt", .error,
         "an arena header or footer is not a well-formed arena block", fix: "rewritten from the current copy")
+    public static let arenaCopyTail = ProblemCode("arena_copy_tail", .error,
+        "an arena header or footer has intact fields but nonzero bytes after them",
+        fix: "rewritten from the fields with the rest zeroed; the superblocks record the new hash")
     public static let arenaNoCurrentCopy = ProblemCode("arena_no_current_copy", .error,
         "neither the arena's header nor its footer matches the hash the superblock records")
 
     static let imageCodes: [ProblemCode] = [
-        superblockInvalid, superblockStale, superblockMismatch, superblockNone, imageTruncated, imageGrown,
-        arenaHeaderStale, arenaFooterStale, arenaCopyCorrupt, arenaNoCurrentCopy,
+        superblockInvalid, superblockStale, superblockMismatch, superblockNone, superblockSnapdlInvalid, imageTruncated, imageGrown,
+        arenaHeaderStale, arenaFooterStale, arenaCopyCorrupt, arenaCopyTail, arenaNoCurrentCopy,
     ]
 }

@@ -28,6 +28,9 @@ extension ProblemCode {
         "a log block cannot be read from the image", fix: "fresh log")
     public static let logBlockFree = ProblemCode("log_block_free", .error,
         "a log block read before the committed barrier is free at the end of replay", fix: "fresh log")
+    public static let logLogszMismatch = ProblemCode("log_logsz_mismatch", .error,
+        "a log block's logsz does not point at the LogEnd or LogChain ending its entries (in the block of the committed barrier: points before that barrier)",
+        fix: "fresh log")
     public static let logUsedMismatch = ProblemCode("log_used_mismatch", .error,
         "the replayed used bytes differ from the arena copy's used", fix: "arena copies rewritten with the rebuilt used")
     public static let logNoBarrier = ProblemCode("log_no_barrier", .warning,
@@ -43,6 +46,6 @@ extension ProblemCode {
     static let logCodes: [ProblemCode] = [
         logAllocNotFree, logFreeNotAllocated, logAddressOutside, logBadLength, logEntryStraddles, logBadOp,
         logNoTerminator, logChainLoop, logChainOutside, logNotLogBlock, logHashMismatch, logUnreadable,
-        logBlockFree, logUsedMismatch, logNoBarrier, logBarrierDecreasing, logEndWord, logDiscardedEntries,
+        logBlockFree, logLogszMismatch, logUsedMismatch, logNoBarrier, logBarrierDecreasing, logEndWord, logDiscardedEntries,
     ]
 }

@@ -69,7 +69,8 @@ extension ProblemCode {
     public static let deadlistAddressLive = ProblemCode("deadlist_address_live", .error,
         "a listed dead address is still reachable from the snapshot that killed it")
     public static let deadlistReclaimable = ProblemCode("deadlist_reclaimable", .warning,
-        "a listed dead address is not reachable from any older snapshot (it could be freed)")
+        "a listed dead address is not reachable from any older snapshot (it could be freed)",
+        fix: "dropped from its deadlist and, when nothing else reaches it, freed")
     // MARK: Directories (§9.5)
     public static let dirRootMissing = ProblemCode("dir_root_missing", .error,
         "a file tree has no root directory entry Kent(−1, \"\"), or it is not a directory")
@@ -85,6 +86,8 @@ extension ProblemCode {
         "an entry's Xdir is inconsistent (flag, qid type against mode, a directory with length or data)")
     public static let dirQidRange = ProblemCode("dir_qid_range", .error,
         "an entry's qid path is not below the superblock's nextqid")
+    public static let dirQidDuplicate = ProblemCode("dir_qid_duplicate", .error,
+        "two directory entries of one tree carry the same qid path: one file's data and metadata belong to two names")
     // MARK: Snapshots and labels (§9.5)
     public static let snapRecordInvalid = ProblemCode("snap_record_invalid", .error,
         "a Ksnap record's gen differs from its key, its flag is not 0, or its height is invalid")
@@ -110,7 +113,7 @@ extension ProblemCode {
         deadlistUnreadable, deadlistBlockInvalid, deadlistChainBroken, deadlistGen,
         deadlistAddressInvalid, deadlistAddressDuplicate, deadlistAddressLive, deadlistReclaimable,
         dirRootMissing, dirParentMissing, dirKupMissing, dirKupDangling, dirNameInvalid,
-        dirEntryInvalid, dirQidRange,
+        dirEntryInvalid, dirQidRange, dirQidDuplicate,
         snapRecordInvalid, snapGenRange, snapLinkDangling, snapNrefMismatch, snapNlblMismatch,
         labelDangling, labelInvalid,
     ]

@@ -69,7 +69,12 @@ public final class FileDevice: BlockDevice {
         do {
             fd = try FileDescriptor.open(FilePath(path), writable ? .readWrite : .readOnly)
         } catch let e as Errno {
-            throw DeviceError(path: path, message: "cannot open: \(e)")
+            // Opened for writing, a directory fails with EISDIR; read-only, it opens.
+            throw e == .isDirectory ? DeviceError.isDirectory(path) : DeviceError(path: path, message: "cannot open: \(e)")
+        }
+        if FileDevice.isDirectory(fd) {
+            try? fd.close()
+            throw DeviceError.isDirectory(path)
         }
         do {
             // lseek to the end gives the size of regular files and of block devices alike.

@@ -53,6 +53,9 @@ public protocol DiskFormat: Sendable {
 
     /// Size of a log block's header: entries start at this block offset.
     var logHeaderSize: Int { get }
+    /// The largest `logsz` a log block may hold (gefs8.00: the offset of the last word, where
+    /// its terminator may stand; gefs9.00: the entries' whole length).
+    var lastLogsz: Int { get }
     /// Reads a log block's header; throws when the block is not a Tlog block.
     func logHeader(_ block: [UInt8]) throws -> LogBlockHeader
     /// Calls `visit` with each step of a log block in order — its entries, then the step that
@@ -78,6 +81,21 @@ public protocol DiskFormat: Sendable {
     func verifyDeadlistBlock(_ block: [UInt8], pointer: BlockPointer) throws
     func decodeDeadlistBlock(_ block: [UInt8]) throws -> DeadlistBlock
     func encodeDeadlistBlock(_ d: DeadlistBlock) -> [UInt8]
+
+    /// Whether this toolkit's repairs and log rewrites write this format (checked against its
+    /// genuine reader); a format without them is only read and checked.
+    var repairable: Bool { get }
+
+    // MARK: Checking (FORMAT-9FRONT.md §14)
+
+    /// How a checker grades the states where the formats differ.
+    var grading: Grading { get }
+    /// What an unreachable block's bytes suggest it was.
+    func looksLike(_ block: [UInt8]) -> BlockLook
+    /// Problems of the arena table that need the arenas' own sizes (FORMAT-9FRONT.md §5), and of
+    /// superblock fields the format only warns about.
+    /// `arenas[i]` is nil for an arena without a current copy.
+    func layoutProblems(_ sb: Superblock, _ arenas: [ArenaGeometry?], blockCount: Int64) -> [Problem]
 }
 
 extension DiskFormat {

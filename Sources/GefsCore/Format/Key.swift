@@ -1,7 +1,8 @@
-/// Key kinds (FORMAT.md §9.5): the first byte of every key.
+/// Key kinds (FORMAT.md §9.5, FORMAT-9FRONT.md §9.5): the first byte of every key. `Kconf`
+/// exists in gefs9.00 only; whether a tree may hold it is the format's grading.
 public enum KeyKind: UInt8, Sendable, CustomStringConvertible {
-    case dat = 0, ent = 1, up = 2, label = 3, snap = 4, dlist = 5
-    public var description: String { ["Kdat", "Kent", "Kup", "Klabel", "Ksnap", "Kdlist"][Int(rawValue)] }
+    case dat = 0, ent = 1, up = 2, label = 3, snap = 4, dlist = 5, conf = 6
+    public var description: String { ["Kdat", "Kent", "Kup", "Klabel", "Ksnap", "Kdlist", "Kconf"][Int(rawValue)] }
     /// Whether the kind belongs in file trees (else in the snapshot tree).
     public var inFileTree: Bool { self == .dat || self == .ent || self == .up }
 }
@@ -14,6 +15,8 @@ public enum Key: Equatable, Hashable, Sendable, CustomStringConvertible {
     case label(name: [UInt8])
     case snap(gen: UInt64)
     case dlist(gen: UInt64, bgen: UInt64)
+    /// A configuration setting (gefs9.00): the name is the rest of the key.
+    case conf(name: [UInt8])
 
     /// The root directory's key: `Kent(−1, "")`.
     public static let root = Key.ent(parent: UInt64.max, name: [])
@@ -26,6 +29,7 @@ public enum Key: Equatable, Hashable, Sendable, CustomStringConvertible {
         case .label: return .label
         case .snap: return .snap
         case .dlist: return .dlist
+        case .conf: return .conf
         }
     }
 
@@ -39,12 +43,13 @@ public enum Key: Equatable, Hashable, Sendable, CustomStringConvertible {
         case let .label(name): w.bytes(name)
         case let .snap(g): w.u64(g)
         case let .dlist(g, b): w.u64(g); w.u64(b)
+        case let .conf(name): w.bytes(name)
         }
         return w.bytes
     }
 
     /// What decoding errors call each kind's key (`"\(kind) key"`), spelled once.
-    static let structures = ["Kdat key", "Kent key", "Kup key", "Klabel key", "Ksnap key", "Kdlist key"]
+    static let structures = ["Kdat key", "Kent key", "Kup key", "Klabel key", "Ksnap key", "Kdlist key", "Kconf key"]
 
     /// Decodes a key, checking its length for its kind.
     public static func decode(_ k: [UInt8]) throws -> Key {
@@ -66,6 +71,7 @@ public enum Key: Equatable, Hashable, Sendable, CustomStringConvertible {
         case .label: key = .label(name: try r.bytes(r.remaining))
         case .snap: key = .snap(gen: try r.u64())
         case .dlist: key = .dlist(gen: try r.u64(), bgen: try r.u64())
+        case .conf: key = .conf(name: try r.bytes(r.remaining))
         }
         try r.expectEnd()
         return key
@@ -79,6 +85,7 @@ public enum Key: Equatable, Hashable, Sendable, CustomStringConvertible {
         case let .label(n): return "Klabel(\"\(printable(n))\")"
         case let .snap(g): return "Ksnap(\(g))"
         case let .dlist(g, b): return "Kdlist(\(g), \(b))"
+        case let .conf(n): return "Kconf(\"\(printable(n))\")"
         }
     }
 }

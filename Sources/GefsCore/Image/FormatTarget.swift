@@ -34,6 +34,7 @@ public struct FormatTarget: Sendable {
             } catch let e as DeviceError {
                 throw FormatterError.target(path, e.message)
             }
+        case .directory: throw FormatterError.target(path, DeviceError.isDirectoryMessage)
         default: throw FormatterError.target(path, "not a regular file or a block device")
         }
     }

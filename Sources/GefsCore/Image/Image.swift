@@ -42,6 +42,8 @@ public struct Arena: Sendable {
     public var footerStatus: CopyStatus
     public var headerHash: UInt64
     public var footerHash: UInt64
+    /// The copies read for their fields past nonzero bytes (the rest of an arena block must be zero).
+    public var tails: Set<ArenaSlot> = []
 
     /// Address of the header.
     public var base: Int64 { geometry.header }
@@ -114,7 +116,8 @@ public final class Image {
                                       at: format.backupSuperblockAddress(primary: s0.superblock, blockCount: device.blockCount))
         sb0 = s0; sb1 = s1
         for c in [s0, s1] where !c.isValid {
-            problems.append(Problem(.superblockInvalid, "\(c.slot): \(c.error ?? "invalid")", block: c.addr))
+            let code = s0.isValid || s1.isValid ? format.grading.copyInvalidBesideValid : .superblockInvalid
+            problems.append(Problem(code, "\(c.slot): \(c.error ?? "invalid")", block: c.addr))
         }
         guard let (slot, sb) = format.chooseSuperblock(s0, s1, &problems) else {
             problems.append(Problem(.superblockNone, "no valid superblock in \(device.name)"))
@@ -123,6 +126,7 @@ public final class Image {
         currentSlot = slot; superblock = sb
         problems += format.imageSizeProblems(sb, deviceSize: device.size)
         arenas = (0..<sb.narena).map { Image.openArena(device, format, sb, $0, &problems) }
+        problems += format.layoutProblems(sb, arenas.map { $0.currentSlot == nil ? nil : $0.geometry }, blockCount: device.blockCount)
         self.problems = problems
     }
 
@@ -164,14 +168,17 @@ public final class Image {
 
     static func openArena(_ dev: BlockDevice, _ format: any DiskFormat, _ sb: Superblock, _ i: Int, _ problems: inout [Problem]) -> Arena {
         let at = format.arenaCopyAddresses(sb, i)
-        let (hd, hdStatus, hdHash) = readCopy(dev, format, sb, i, at: at.header)
-        let (tl, tlStatus, tlHash) = readCopy(dev, format, sb, i, at: at.footer)
+        let (hd, hdStatus, hdHash, hdTail) = readCopy(dev, format, sb, i, at: at.header)
+        let (tl, tlStatus, tlHash, tlTail) = readCopy(dev, format, sb, i, at: at.footer)
         var arena = Arena(index: i, geometry: format.arenaGeometry(sb, i, copy: nil), header: hd, footer: tl,
                           headerStatus: hdStatus, footerStatus: tlStatus, headerHash: hdHash, footerHash: tlHash)
+        if hdTail { arena.tails.insert(.header) }
+        if tlTail { arena.tails.insert(.footer) }
         arena.geometry = format.arenaGeometry(sb, i, copy: arena.current)
         for slot in [ArenaSlot.header, .footer] {
             let status = slot == .header ? hdStatus : tlStatus
             let addr = arena.addr(of: slot)
+            if let p = arena.tailProblem(slot) { problems.append(p) }
             switch status {
             case .current: break
             case .stale:
@@ -191,13 +198,22 @@ public final class Image {
         return arena
     }
 
-    static func readCopy(_ dev: BlockDevice, _ format: any DiskFormat, _ sb: Superblock, _ i: Int, at addr: Int64) -> (ArenaCopy?, CopyStatus, UInt64) {
-        guard let b = try? dev.read(at: addr) else { return (nil, .corrupt("cannot read block \(hex(addr))"), 0) }
+    /// One arena copy: its fields, status and block hash, and whether it was read past a tail.
+    static func readCopy(_ dev: BlockDevice, _ format: any DiskFormat, _ sb: Superblock, _ i: Int,
+                         at addr: Int64) -> (ArenaCopy?, CopyStatus, UInt64, Bool) {
+        guard let b = try? dev.read(at: addr) else { return (nil, .corrupt("cannot read block \(hex(addr))"), 0, false) }
         let h = format.hash(b)
         let copy: ArenaCopy
-        do { copy = try ArenaCopy.decode(b) } catch { return (nil, .corrupt("\(error)"), h) }
-        if let why = format.arenaCopyError(copy, sb, i) { return (copy, .corrupt(why), h) }
-        return (copy, format.accepts(stored: sb.arenas[i].hash, computed: h) ? .current : .stale, h)
+        var tail = false
+        do { copy = try ArenaCopy.decode(b) } catch {
+            // Intact fields before nonzero bytes: the hash says whether it is current or stale,
+            // and openArena reports the bytes (arena_copy_tail).
+            guard let c = ArenaCopy.fieldsBeforeTail(b) else { return (nil, .corrupt("\(error)"), h, false) }
+            copy = c
+            tail = true
+        }
+        if let why = format.arenaCopyError(copy, sb, i) { return (copy, .corrupt(why), h, tail) }
+        return (copy, format.accepts(stored: sb.arenas[i].hash, computed: h) ? .current : .stale, h, tail)
     }
 
     /// The arena whose allocatable region holds `addr`, if any.

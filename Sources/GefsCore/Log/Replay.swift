@@ -108,6 +108,8 @@ struct Replayer {
     var lastBarrier: UInt64?
     var block: Int64 = 0
     var chainIndex = 0
+    /// The `logsz` of the block being read (checked by `checkLogsz`).
+    var logsz = 0
 
     init(image: Image, arena: Arena, stopGen: UInt64, visit: ((ReplayEvent) -> Void)?) {
         self.image = image; self.arena = arena; self.stopGen = stopGen; self.visit = visit
@@ -186,6 +188,7 @@ struct Replayer {
             return nil
         }
         if committed { result.logBlocks.append(addr) }
+        logsz = header.logsz
         return b
     }
 
@@ -198,6 +201,7 @@ struct Replayer {
             switch step {
             case let .entry(offset, e):
                 visit?(.entry(block: block, offset: offset, entry: e, committed: committed, barrier: lastBarrier))
+                if e.op == .chain || e.op == .end { checkLogsz(terminator: offset, e) }
                 if e.op == .end, e.word != UInt64(LogOp.end.rawValue) {
                     problem(.logEndWord, "LogEnd word is \(hex(e.word)), not 5", offset: offset)
                 }
@@ -206,7 +210,7 @@ struct Replayer {
                 next = .chain(addr)
             case let .last(offset):
                 if committed {
-                    problem(.logNoBarrier, "log ends without a barrier >= \(stopGen)", offset: offset)
+                    noBarrier(offset)
                     result.stop = .end
                     result.resume = (block, offset)
                 }
@@ -220,6 +224,16 @@ struct Replayer {
             return true
         }
         return next
+    }
+
+    /// The log ended without a barrier `>= stopGen`. Where the format says so, a log never
+    /// synced since the format (qgen 0) is one note for the image, not a warning per arena.
+    mutating func noBarrier(_ offset: Int) {
+        if stopGen == 0, let code = image.format.grading.neverSynced {
+            report(Problem(code, "qgen 0 and no barrier in the logs: never synced since the format"))
+        } else {
+            problem(.logNoBarrier, "log ends without a barrier >= \(stopGen)", offset: offset)
+        }
     }
 
     /// Applies one alloc, free or barrier entry.
@@ -238,6 +252,7 @@ struct Replayer {
                 committed = false
                 result.stop = .barrier
                 result.resume = (block, offset + 8)
+                checkLogsz(barrierEnd: offset + 8)
             }
             return
         }
@@ -287,7 +302,8 @@ struct Replayer {
     mutating func checkUsed() {
         guard let h = result.usedHeader, result.used != h else { return }
         committed = true
-        problem(.logUsedMismatch, "replay gives used \(result.used), the arena's \(arena.currentSlot?.rawValue ?? "copy") says \(h)",
+        let grading = image.format.grading
+        problem(result.stop == .barrier ? grading.usedMismatchAtBarrier : grading.usedMismatchWithoutBarrier, "replay gives used \(result.used), the arena's \(arena.currentSlot?.rawValue ?? "copy") says \(h)",
                 block: arena.addr(of: arena.currentSlot ?? .header))
     }
 }

@@ -12,6 +12,8 @@ public enum RewriteError: Error, Equatable, CustomStringConvertible {
     case noBarrierRoom(arena: Int, block: Int64)
     /// The superblock's qgen leaves no next sync generation a LogSync word can hold (56 bits).
     case lastGeneration(UInt64)
+    /// The toolkit does not write this format's logs yet.
+    case formatNotWritable(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum RewriteError: Error, Equatable, CustomStringConvertible {
             return "arena \(a): fewer than \(n) blocks are free both now and in the committed state: no room for the new log"
         case let .lastGeneration(g):
             return "qgen \(g): a log barrier cannot hold the next sync generation (at most \(LogEntry.maxGen))"
+        case let .formatNotWritable(f):
+            return "rewriting \(f) logs is not supported yet: the image is only read and checked"
         case let .noBarrierRoom(a, b):
             return "arena \(a): log block \(hex(b)) has no room after its committed barrier; rewrite this arena too"
         }
@@ -85,6 +89,7 @@ public struct LogRewrite {
     /// errors may be rewritten; without one it is refused. Arenas not rewritten must replay
     /// without errors, as they get the new barrier.
     public static func plan(image: Image, arenas chosen: [Int], targets: [Int: BlockBitmap] = [:]) throws -> LogRewrite {
+        guard image.format.repairable else { throw RewriteError.formatNotWritable(image.format.name) }
         var sb = image.superblock
         guard sb.qgen < LogEntry.maxGen else { throw RewriteError.lastGeneration(sb.qgen) }
         sb.qgen += 1

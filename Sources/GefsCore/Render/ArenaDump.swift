@@ -34,9 +34,11 @@ public struct ArenaDump {
             ("nextqid", "\(sb.nextqid)", JSON(sb.nextqid)),
             ("nextgen", "\(sb.nextgen)", JSON(sb.nextgen)),
             ("qgen", "\(sb.qgen)", JSON(sb.qgen)),
-            ("arenasz", "\(sb.arenasz)", JSON(sb.arenasz)),
-            ("fssize", "\(sb.fssize)", JSON(sb.fssize)),
         ]
+        // gefs8.00's fixed geometry; gefs9.00 records none (both 0).
+        if sb.arenasz != 0 || sb.fssize != 0 {
+            f += [("arenasz", "\(sb.arenasz)", JSON(sb.arenasz)), ("fssize", "\(sb.fssize)", JSON(sb.fssize))]
+        }
         for (i, a) in sb.arenas.enumerated() {
             f.append(("arena[\(i)].addr", hex(a.addr), JSON(a.addr)))
             f.append(("arena[\(i)].hash", hex(a.hash), JSON(a.hash)))
@@ -59,7 +61,7 @@ public struct ArenaDump {
     }
 
     public func superblockText() -> String {
-        var out = "image \(image.name): \(image.device.size) bytes, \(image.device.blockCount) blocks\n"
+        var out = "image \(image.name): \(image.format.name), \(image.device.size) bytes, \(image.device.blockCount) blocks\n"
         for c in [image.sb0, image.sb1] {
             out += "superblock \(c.slot) at \(c.addr.map(hex) ?? "-"): \(status(c))\n"
             guard let sb = c.fields else { continue }

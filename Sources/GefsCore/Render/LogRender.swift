@@ -21,7 +21,7 @@ public struct LogDump {
 
     /// `image NAME: superblock sb0, qgen 13, 2 arenas`
     public var imageLine: String {
-        "image \(image.name): superblock \(image.currentSlot), qgen \(image.qgen), \(image.arenas.count) arena\(image.arenas.count == 1 ? "" : "s")\n"
+        "image \(image.name): \(image.format.name), superblock \(image.currentSlot), qgen \(image.qgen), \(image.arenas.count) arena\(image.arenas.count == 1 ? "" : "s")\n"
     }
 
     // MARK: Text
@@ -73,7 +73,7 @@ public struct LogDump {
                           _ committed: Bool) -> String {
         var s = "log block \(hex(addr)) (\(index + 1)/\(count))"
         if let h = header {
-            s += " logsz \(hex(h.logsz))" + (h.next.map { " logp \(hex($0))" } ?? "") + " loghash \(hex(h.storedHash)) "
+            s += " logsz \(hex(h.logsz))" + (h.next.map { $0 < 0 ? " logp none" : " logp \(hex($0))" } ?? "") + " loghash \(hex(h.storedHash)) "
             s += h.storedHash == h.computedHash ? "ok" : "BAD (computed \(hex(h.computedHash)))"
         } else {
             s += " NOT A LOG BLOCK"
@@ -150,6 +150,7 @@ public struct LogDump {
         var shown = imageProblems
         js.beginObject()
         js.value(.string(image.name), "image")
+        js.value(.string(image.format.name), "format")
         js.value(JSON(image.qgen), "qgen")
         js.value(.string(image.currentSlot.rawValue), "superblock")
         js.value(.array(shown.map(\.json)), "problems")
@@ -289,7 +290,7 @@ extension LogDump {
             return .object([("log_block", JSON(hit.logBlock))] + pairs + [("sync", hit.sync.map { JSON($0) } ?? .null)])
         }
         let doc = JSON.obj([
-            "image": .string(image.name), "qgen": JSON(image.qgen),
+            "image": .string(image.name), "format": .string(image.format.name), "qgen": JSON(image.qgen),
             "block": JSON(h.block), "arena": JSON(h.arena),
             "history": .array(hits),
             "chain_index": h.chainIndex.map { JSON($0) },

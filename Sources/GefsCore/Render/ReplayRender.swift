@@ -82,6 +82,7 @@ public struct ReplayReport {
         var js = JSONStream(out)
         js.beginObject()
         js.value(.string(image.name), "image")
+        js.value(.string(image.format.name), "format")
         js.value(JSON(image.qgen), "qgen")
         if let g = until { js.value(JSON(g), "until_gen") }
         js.value(.array(image.problems.filter { $0.arena == nil }.map(\.json)), "problems")

@@ -31,7 +31,7 @@ public struct Repairer {
     var image: Image { checker.image }
 
     static let copyCodes: Set<ProblemCode> = [.superblockInvalid, .superblockStale, .superblockMismatch,
-                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt]
+                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt, .arenaCopyTail]
     /// Every problem some repair fixes.
     public static var fixable: Set<ProblemCode> { copyCodes.union(FreeMapRebuild.codes) }
 
@@ -39,10 +39,22 @@ public struct Repairer {
     public func repair() throws -> Outcome {
         var out = Outcome(problems: checker.problems)
         guard mode != .none else { return out }
+        guard checker.image.format.repairable else { throw RewriteError.formatNotWritable(checker.image.format.name) }
         var addressed: Set<ProblemCode> = []
         let codes = Set(checker.problems.map(\.code))
         let rebuild = FreeMapRebuild(checker: checker)
-        if !rebuild.arenas.isEmpty {
+        let reclaim = DeadlistReclaim(checker: checker)
+        if reclaim.wanted {
+            if let why = reclaim.refusal() {
+                out.notes.append("deadlist entries not dropped: \(why)")
+            } else {
+                // Rebuilds the free maps that need it in the same sync.
+                out.actions += try reclaim.commit(rebuilding: rebuild.arenas)
+                addressed.formUnion(FreeMapRebuild.codes)
+                addressed.formUnion(Repairer.copyCodes)
+            }
+        }
+        if addressed.isEmpty, !rebuild.arenas.isEmpty {
             if let why = rebuild.refusal(preen: mode == .preen) {
                 out.notes.append("free maps not rebuilt: \(why)")
             } else {
@@ -91,8 +103,8 @@ public struct Repairer {
     /// any point leaves the same committed state.
     func rewriteCopies() throws -> [String] {
         let copies = image.arenas.map { $0.current! }
-        try SyncWriter(device: image.device, format: image.format).commit(superblock: image.superblock, arenas: copies)
-        var lines: [String] = []
+        let written = try SyncWriter(device: image.device, format: image.format).commit(superblock: image.superblock, arenas: copies)
+        var lines = tailLines(written)
         for c in [image.sb0, image.sb1] where c.block != image.format.encodeSuperblock(image.superblock) {
             lines.append("\(c.slot) rewritten from the current superblock (\(image.currentSlot), qgen \(image.qgen))")
         }

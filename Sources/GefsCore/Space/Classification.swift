@@ -125,7 +125,10 @@ public struct SpaceClassification: Sendable {
     /// Compares an arena's replayed free map with reachability: leaks (allocated, unreachable)
     /// and uses after free (reachable, free), each as runs of blocks. Leaks are only reported
     /// when the classification is complete.
-    public func compare(_ replay: ArenaReplay, arena: Arena) -> [Problem] {
+    /// Unreachable blocks are graded by `grading`; with `look`, each run is split by what its
+    /// blocks' bytes suggest they were (FORMAT-9FRONT.md §14).
+    public func compare(_ replay: ArenaReplay, arena: Arena, grading: Grading,
+                        look: ((Int64) -> BlockLook)? = nil) -> [Problem] {
         let used = reachable(in: arena)
         let uaf = used.intersection(replay.free)
         let leaks = BlockBitmap(covering: arena.region, filled: true).subtracting(used).subtracting(replay.free)
@@ -138,9 +141,24 @@ public struct SpaceClassification: Sendable {
         }
         if complete {
             for (addr, len) in leaks.extents {
-                out.append(Problem(.spaceLeak, "\(SpaceClassification.run(addr, len)) allocated but unreachable",
-                                   arena: arena.index, block: addr))
+                for (at, n, what) in SpaceClassification.runs(addr, len, look) {
+                    let probably = what.map { ": probably \($0.rawValue)" } ?? ""
+                    out.append(Problem(grading.unreachable, "\(SpaceClassification.run(at, n)) allocated but unreachable\(probably)",
+                                       arena: arena.index, block: at))
+                }
             }
+        }
+        return out
+    }
+
+    /// An extent split into runs of blocks that look alike (one run when there is no `look`).
+    static func runs(_ addr: Int64, _ len: Int64, _ look: ((Int64) -> BlockLook)?) -> [(Int64, Int64, BlockLook?)] {
+        guard let look else { return [(addr, len, nil)] }
+        let B = Format.blockSize64
+        var out: [(Int64, Int64, BlockLook?)] = []
+        for a in stride(from: addr, to: addr + len, by: Int(B)) {
+            let l = look(a)
+            if let last = out.last, last.2 == l, last.0 + last.1 == a { out[out.count - 1].1 += B } else { out.append((a, B, l)) }
         }
         return out
     }

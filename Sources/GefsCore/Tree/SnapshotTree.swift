@@ -5,6 +5,12 @@ public struct Label: Equatable, Sendable {
     public var text: String { printable(name) }
 }
 
+/// A `Kconf(name) → value` setting (FORMAT-9FRONT.md §9.5).
+public struct ConfSetting: Equatable, Sendable {
+    public var name: [UInt8]
+    public var value: [UInt8]
+}
+
 /// A `Kdlist(gen, bgen) → hd, tl` record: blocks born in `bgen` and killed by snapshot `gen`.
 public struct DeadlistEntry: Equatable, Sendable {
     public var gen: UInt64
@@ -19,6 +25,8 @@ public struct SnapshotTreeContents: Sendable {
     /// The Ksnap records, by gen.
     public var snapshots: [TreeRecord] = []
     public var deadlists: [DeadlistEntry] = []
+    /// Kconf settings (gefs9.00): name and value, in key order.
+    public var conf: [ConfSetting] = []
 
     public init() {}
 
@@ -72,6 +80,8 @@ public struct SnapshotTreeContents: Sendable {
                 }
             case let .dlist(gen, bgen):
                 deadlists.append(DeadlistEntry(gen: gen, bgen: bgen, ref: try DeadlistRef.decode(value)))
+            case let .conf(name):
+                conf.append(ConfSetting(name: name, value: value))
             case .dat, .ent, .up:
                 return .init(code: .treeKeyKind, message: "\(k) in the snapshot tree, which holds only Klabel, Ksnap and Kdlist")
             }

@@ -11,6 +11,7 @@ extension Gefs8Format {
     @inlinable static func blockOffset(_ o: Int) -> Int { logHeaderSize + o }
 
     public var logHeaderSize: Int { Gefs8Format.logHeaderSize }
+    public var lastLogsz: Int { Gefs8Format.lastWord / 8 * 8 }
 
     public func logHeader(_ b: [UInt8]) throws -> LogBlockHeader {
         guard b.count == Format.blockSize else { throw FormatError.truncated("log block", needed: Format.blockSize, available: b.count) }

@@ -48,5 +48,6 @@ public struct Gefs9Format: DiskFormat {
     public var magic: [UInt8] { Gefs9Format.magicBytes }
     public func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { MetroHash64.hash(bytes) }
     public var logHeaderSize: Int { Gefs9Format.logHeaderSize }
+    public var lastLogsz: Int { Gefs9Format.logSpace / 8 * 8 }
     public var deadlistCapacity: Int { Gefs9Format.deadlistCapacity }
 }
