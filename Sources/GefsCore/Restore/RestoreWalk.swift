@@ -44,7 +44,7 @@ public struct RestoreWalker {
                      problem: (Problem) -> Void) throws -> RestoreWalkResult {
         var result = RestoreWalkResult()
         var seen: Set<Int64> = []
-        typealias Pending = [(pivot: Int64, messages: ArraySlice<Message>)]
+        typealias Pending = PendingMessages
 
         func report(_ code: ProblemCode, _ message: String, _ block: Int64?) {
             problem(Problem(code, message, block: block, path: tree.name))
@@ -144,28 +144,13 @@ public struct RestoreWalker {
         /// Merges a leaf's records with the messages above it, lowest pivot first and table
         /// order within one, and hands on the logical records of the query range.
         func emit(_ records: [Record], _ pending: Pending) throws {
-            var heads = pending.map { $0.messages.startIndex }
-            var r = 0
-            while !result.stopped {
-                var key: [UInt8]? = r < records.count ? records[r].key : nil
-                for (j, p) in pending.enumerated() where heads[j] < p.messages.endIndex {
-                    let k = p.messages[heads[j]].key
-                    if key == nil || compareKeys(k, key!) < 0 { key = k }
-                }
-                guard let key else { return }
-                var value: [UInt8]?
-                if r < records.count, records[r].key == key { value = records[r].value; r += 1 }
-                for j in pending.indices.reversed() {
-                    let msgs = pending[j].messages
-                    while heads[j] < msgs.endIndex, msgs[heads[j]].key == key {
-                        if let f = MessageApply.apply(msgs[heads[j]], to: &value) {
-                            report(f.code, "pivot \(hex(pending[j].pivot)): \(f.message)", pending[j].pivot)
-                        }
-                        heads[j] += 1
-                    }
-                }
-                if let value, range.contains(key), try !record(key, value) { result.stopped = true }
+            guard !result.stopped else { return }
+            let stopped = try MessageApply.merge(records, pending, failure: { f, pivot in
+                report(f.code, "pivot \(hex(pivot)): \(f.message)", pivot)
+            }) { key, value in
+                try !range.contains(key) || record(key, value)
             }
+            if stopped { result.stopped = true }
         }
 
         guard !tree.root.isNull else {
