@@ -269,10 +269,10 @@ struct Walker {
         let query = self.query, onRecord = self.onRecord
         let stopped = MessageApply.merge(records, pending, failure: { f, pivot in
             report(f.code, "pivot \(hex(pivot)): \(f.message)", block: pivot)
-        }) { key, value in
+        }, record: { key, value in
             guard query.contains(key), let onRecord else { return true }
             return onRecord(key, value)
-        }
+        })
         if stopped { result.stopped = true }
     }
 }
