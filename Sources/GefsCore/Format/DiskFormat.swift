@@ -71,6 +71,14 @@ public protocol DiskFormat: Sendable {
     func sealLogBlock(_ block: inout [UInt8])
     /// The words an entry is stored as.
     func encode(_ e: LogEntry) -> [UInt64]
+    /// The entry an offline rewrite writes for one free extent of its final free map (gefs8.00:
+    /// LogFree1 for one block, LogFree otherwise; gefs9.00: always the two-wide LogFree, as the
+    /// genuine compression writes it, FORMAT-9FRONT.md §8.4, §8.5).
+    func compactFree(_ addr: Int64, _ len: Int64) -> LogEntry
+    /// `loghd.hash` of an arena copy whose log starts with `head`: `previous` is the hash the
+    /// current copy holds when the log keeps its head, nil when the log was rewritten (gefs8.00:
+    /// the head's block hash; gefs9.00: −1 after a rewrite, else the previous value, §7).
+    func logHeadHash(_ head: [UInt8], previous: UInt64?) -> UInt64
 
     // MARK: Deadlists (§9.6)
 

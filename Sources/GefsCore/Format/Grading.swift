@@ -35,6 +35,9 @@ public struct Grading: Sendable {
     public var controlByteName: ProblemCode?
     /// A Kdlist whose gen is no snapshot, or whose bgen is outside (base, pred].
     public var deadlistGen: ProblemCode
+    /// Whether an empty `snapdl` (addresses −1) may carry any hash (gefs9.00 writes −1,
+    /// FORMAT-9FRONT.md §6, §14); gefs8.00's empty value has hashes 0.
+    public var emptySnapdlAnyHash = false
 
     public init(copyInvalidBesideValid: ProblemCode, neverSynced: ProblemCode?, usedMismatchAtBarrier: ProblemCode,
                 usedMismatchWithoutBarrier: ProblemCode, unreachable: ProblemCode, namesUnreachable: Bool,

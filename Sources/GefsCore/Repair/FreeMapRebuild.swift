@@ -5,7 +5,7 @@ struct FreeMapRebuild {
     let checker: Checker
 
     /// The problems a rebuild fixes (the uncommitted entries go with the old log too).
-    static let codes: Set<ProblemCode> = Set(ProblemCode.logCodes).union([.spaceLeak, .spaceUseAfterFree])
+    static let codes: Set<ProblemCode> = Set(ProblemCode.logCodes).union([.spaceLeak, .spaceUseAfterFree, .spaceUnreachable])
     /// The problems that call for one.
     static let triggers: Set<ProblemCode> = codes.subtracting([.logDiscardedEntries])
 
@@ -20,7 +20,7 @@ struct FreeMapRebuild {
     /// Why the rebuild must not be done, or nil.
     func refusal(preen: Bool) -> String? {
         if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
-        if image.device.size < image.superblock.fssize { return "the image is truncated" }
+        if Repairer.truncated(checker) { return "the image is truncated" }
         if preen, let p = checker.problems.first(where: { $0.severity == .error && !Repairer.fixable.contains($0.code) }) {
             return "\(p.code.id) needs a human first: run gefs-fsck -y"
         }

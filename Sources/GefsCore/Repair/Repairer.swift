@@ -31,7 +31,8 @@ public struct Repairer {
     var image: Image { checker.image }
 
     static let copyCodes: Set<ProblemCode> = [.superblockInvalid, .superblockStale, .superblockMismatch,
-                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt, .arenaCopyTail]
+                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt, .arenaCopyTail,
+                                              .superblockCopyInvalid, .arenaUsedStale]
     /// Every problem some repair fixes.
     public static var fixable: Set<ProblemCode> { copyCodes.union(FreeMapRebuild.codes) }
 
@@ -94,17 +95,35 @@ public struct Repairer {
 
     func copiesRefusal() -> String? {
         if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
-        if image.device.size < image.superblock.fssize { return "the image is truncated" }
+        if Repairer.truncated(checker) { return "the image is truncated" }
         return nil
+    }
+
+    /// Whether the image is shorter than the file system it holds (gefs8.00: `fssize`;
+    /// gefs9.00: the last arena's end plus `sb1`, which the checker reports).
+    static func truncated(_ checker: Checker) -> Bool {
+        checker.image.device.size < checker.image.superblock.fssize || checker.problems.contains { $0.code == .imageTruncated }
     }
 
     /// Rewrites both superblocks and every arena header and footer with the current state, in
     /// §10's order. The bytes are those the current superblock already records, so a crash at
-    /// any point leaves the same committed state.
+    /// any point leaves the same committed state — except the `used` of an arena whose copy
+    /// disagrees with the replay up to its committed barrier (gefs9.00's `arena_used_stale`):
+    /// that copy is written with the replayed value, and the superblocks (same qgen) with its
+    /// new hash; until `sb0` is written the footer still holds the recorded copy.
     func rewriteCopies() throws -> [String] {
-        let copies = image.arenas.map { $0.current! }
+        let staleUsed = Set(checker.problems.filter { $0.code == .arenaUsedStale }.compactMap(\.arena))
+        let copies = image.arenas.map { a -> ArenaCopy in
+            var c = a.current!
+            let r = checker.replays[a.index]
+            if staleUsed.contains(a.index), r.stop == .barrier, !r.hasErrors { c.used = r.used }
+            return c
+        }
         let written = try SyncWriter(device: image.device, format: image.format).commit(superblock: image.superblock, arenas: copies)
         var lines = tailLines(written)
+        for i in staleUsed.sorted() where copies[i].used != image.arenas[i].current!.used {
+            lines.append("arena \(i): header and footer written with the replayed used \(copies[i].used) (was \(image.arenas[i].current!.used))")
+        }
         for c in [image.sb0, image.sb1] where c.block != image.format.encodeSuperblock(image.superblock) {
             lines.append("\(c.slot) rewritten from the current superblock (\(image.currentSlot), qgen \(image.qgen))")
         }

@@ -2,17 +2,19 @@
 /// a fresh image's missing barrier, halt leftovers, ream's snapshot records, Kconf, `Xdir.flag`.
 extension Gefs9Format {
     public var grading: Grading {
-        Grading(copyInvalidBesideValid: .superblockCopyInvalid, neverSynced: .logNeverSynced,
+        var g = Grading(copyInvalidBesideValid: .superblockCopyInvalid, neverSynced: .logNeverSynced,
                 usedMismatchAtBarrier: .arenaUsedStale, usedMismatchWithoutBarrier: .arenaUsedUnsynced,
                 unreachable: .spaceUnreachable, namesUnreachable: true,
                 nrefTooHigh: .snapNrefHigh, genZeroSelfPred: true, xdirFlagDefined: false, confKeys: true,
                 labelFlags: LabelValue.mutable, labelFlagsDeprecated: 0x6, labelFlagDeprecated: .labelFlagDeprecated,
                 labelFlagUnknown: .labelFlagUnknown, controlByteName: .dirNameControl, deadlistGen: .deadlistGenStray)
+        g.emptySnapdlAnyHash = true
+        return g
     }
 
-    /// Repairs and log rewrites of gefs9.00 (its genuine log layout and sync order, checked
-    /// against the genuine gefs) are not written yet.
-    public var repairable: Bool { false }
+    /// Repairs and log rewrites write gefs9.00 in the genuine log layout (§8.5) and sync order
+    /// (§10), checked against the genuine gefs (Tests/ToolTests/Gefs9RepairToolTests.swift).
+    public var repairable: Bool { true }
 
     /// §14: a block that passes a log or deadlist block's body hash was one; a node header that
     /// decodes was a tree node; anything else data or an uncommitted allocation.
