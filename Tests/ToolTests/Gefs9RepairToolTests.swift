@@ -1,0 +1,228 @@
+import Foundation
+import XCTest
+import GefsCore
+import TestSupport
+
+/// gefs-fsck's repairs and `gefs-replay --rewrite --write` on genuine gefs9.00 images
+/// (`Fixtures/samples9`), judged by the genuine 9front gefs (`../shared/realgefs`): it mounts
+/// the repaired image, lists every file with the contents it had before, writes, snapshots,
+/// syncs, halts and checks; its free space grows by exactly the blocks gefs-fsck reclaimed; and
+/// gefs-fsck finds nothing left. Undo files and the writers' lock work for gefs9.00 as for
+/// gefs8.00.
+final class Gefs9RepairToolTests: XCTestCase {
+    static let kit = Fixtures.root.deletingLastPathComponent().appendingPathComponent("shared/realgefs")
+
+    func kitOrSkip() throws -> URL {
+        guard FileManager.default.fileExists(atPath: Self.kit.appendingPathComponent("mkreal.sh").path) else {
+            throw XCTSkip("the genuine gefs kit \(Self.kit.path) is not here")
+        }
+        return Self.kit
+    }
+
+    func mkreal(_ args: [String]) throws -> Fixtures.Result {
+        try Fixtures.run("/bin/sh", [try kitOrSkip().appendingPathComponent("mkreal.sh").path] + args)
+    }
+
+    /// The genuine gefs's `used` in bytes, as its console's `df` reports it (the image is served,
+    /// `df` asked, then halted; a halt does not sync at 86dc77e8, so nothing is written).
+    func genuineUsed(_ path: String) throws -> Int {
+        let kit = try kitOrSkip().path
+        let script = """
+        import sys, re
+        sys.path.insert(0, \(String(reflecting: kit)))
+        import mkreal
+        s = mkreal.Server(sys.argv[1])
+        out = s.cmd('df', expect=r'free:')
+        s.halt()
+        print(re.search(r'used:\\s*(\\d+)', out).group(1))
+        """
+        let r = try Fixtures.run("/usr/bin/env", ["python3", "-c", script, path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+    }
+
+    /// The problems of `gefs-fsck -n --json`, and its exit status.
+    func check(_ path: String) throws -> (status: Int32, problems: [[String: Any]]) {
+        let r = try Fixtures.tool("gefs-fsck", ["-n", "--json", path])
+        return (r.status, try json(r.stdout)["problems"] as! [[String: Any]])
+    }
+
+    /// Blocks a problem message names: `block 0x…` is one, `blocks a..<b (n)` is n.
+    func blockCount(_ message: String) -> Int {
+        if let r = message.range(of: #"\((\d+)\) allocated"#, options: .regularExpression) {
+            return Int(message[r].dropFirst().prefix { $0.isNumber })!
+        }
+        return 1
+    }
+
+    func unreachableBlocks(_ problems: [[String: Any]]) -> Int {
+        problems.filter { $0["code"] as? String == "space_unreachable" }.reduce(0) { $0 + blockCount($1["message"] as! String) }
+    }
+
+    func errors(_ problems: [[String: Any]]) -> [String] {
+        problems.filter { $0["severity"] as? String == "error" }.map { "\($0["code"]!): \($0["message"]!)" }
+    }
+
+    /// After the genuine gefs: it mounts the image, lists every file of main as before, its write
+    /// test passes, and gefs-fsck -n still finds no error.
+    func assertGenuineGefsUses(_ path: String, listing before: String, _ what: String) throws {
+        let c = try mkreal(["--check", path])
+        XCTAssertEqual(c.status, 0, "\(what): genuine check: \(c.stdout) \(c.stderr)")
+        let ls = try mkreal(["--ls", path, "--json"])
+        XCTAssertEqual(ls.status, 0, "\(what): \(ls.stderr)")
+        XCTAssertEqual(ls.stdout, before, "\(what): every file listed with the same contents (sha256) as before")
+        XCTAssertTrue(before.contains("sha256") || !before.contains("\"length\": 1"), "\(what): the listing carries hashes")
+        let w = try mkreal(["--ls", path, "--write-test"])
+        XCTAssertEqual(w.status, 0, "\(what): genuine write test: \(w.stdout) \(w.stderr)")
+        let after = try check(path)
+        XCTAssertEqual(after.status, 0, what)
+        XCTAssertEqual(errors(after.problems), [], "\(what): gefs-fsck -n after the genuine write test")
+    }
+
+    /// `-p` on each genuine sample with halt leftovers: everything unreachable is reclaimed, and
+    /// the genuine gefs's `used` (console `df`) drops by exactly that many blocks.
+    func testPreenReclaimsHaltLeftoversAndTheGenuineGefsAgrees() throws {
+        _ = try kitOrSkip()
+        for name in ["fresh", "populated", "kconf-cron", "unsynced"] {
+            let (path, _) = try Fixtures.sample9(name)
+            let first = try check(path)
+            XCTAssertEqual(errors(first.problems), [], name)
+            let leftovers = unreachableBlocks(first.problems)
+            XCTAssertGreaterThan(leftovers, 0, "\(name) has halt leftovers")
+            let listing = try mkreal(["--ls", path, "--json"])
+            XCTAssertEqual(listing.status, 0, listing.stderr)
+            let usedBefore = try genuineUsed(path)
+
+            let p = try Fixtures.tool("gefs-fsck", ["-p", path])
+            XCTAssertEqual(p.status, 1, "\(name): errors corrected: \(p.stdout) \(p.stderr)")
+            XCTAssertTrue(p.stdout.contains("free map rebuilt from reachability"), p.stdout)
+            let second = try check(path)
+            XCTAssertEqual(second.status, 0, name)
+            XCTAssertEqual(second.problems.filter { $0["severity"] as? String != "info" }.map { "\($0["code"]!)" }, [],
+                           "\(name): no unreachable block, no warning, no error after -p")
+
+            let usedAfter = try genuineUsed(path)
+            XCTAssertEqual(usedBefore - usedAfter, leftovers * Format.blockSize,
+                           "\(name): the genuine gefs's free space grows by exactly the \(leftovers) reclaimed blocks")
+            try assertGenuineGefsUses(path, listing: listing.stdout, "\(name) after -p")
+        }
+    }
+
+    /// The logs -p writes are the genuine compression's (FORMAT-9FRONT.md §8.4, §8.5): every
+    /// free extent a two-wide LogFree (op 5), even one block, in ascending order, the last entry
+    /// `LogSync qgen+1`, `loghd.hash` −1, `used` the replayed value, zeros past `logsz`, both
+    /// superblocks with the new qgen.
+    func testRewrittenLogsAreTheGenuineLayout() throws {
+        let (path, _) = try Fixtures.sample9("populated")
+        let old = try Image(device: try FileDevice(path: path, writable: false))
+        let oldQgen = old.qgen
+        XCTAssertEqual(try Fixtures.tool("gefs-fsck", ["-p", path]).status, 1)
+        let img = try Image(device: try FileDevice(path: path, writable: false))
+        XCTAssertEqual(img.qgen, oldQgen + 1)
+        XCTAssertEqual(img.sb0.block, img.sb1.block, "both superblocks written")
+        let f = img.format
+        var singleBlockFrees = 0
+        for a in img.arenas {
+            let copy = try XCTUnwrap(a.current)
+            XCTAssertEqual(copy.loghdHash, UInt64.max, "arena \(a.index): loghd hash -1")
+            let r = Replay.arena(img, a.index)
+            XCTAssertEqual(r.used, copy.used, "arena \(a.index): used is the replayed value")
+            XCTAssertEqual(r.committedGen, img.qgen)
+            var entries: [LogEntry] = []
+            for addr in r.logBlocks {
+                let b = try img.device.read(at: addr)
+                let h = try f.logHeader(b)
+                XCTAssertEqual(h.storedHash, h.computedHash)
+                XCTAssertTrue(b[(Gefs9Format.logHeaderSize + h.logsz)...].allSatisfy { $0 == 0 }, "zeros past logsz")
+                f.walkLog(b) { if case let .entry(_, e) = $0 { entries.append(e) }; return true }
+            }
+            XCTAssertEqual(entries.last?.op, .sync)
+            XCTAssertEqual(entries.last?.gen, img.qgen)
+            let frees = entries.dropLast()
+            XCTAssertTrue(frees.allSatisfy { $0.op == .free && $0.word & 0xff == 5 && $0.word2 != nil }, "arena \(a.index): two-wide LogFree only")
+            XCTAssertEqual(frees.map(\.addr), frees.map(\.addr).sorted())
+            XCTAssertEqual(frees.map { [$0.addr, $0.len] }, r.free.extents.map { [$0.addr, $0.len] })
+            singleBlockFrees += frees.filter { $0.len == Int64(Format.blockSize) }.count
+        }
+        XCTAssertGreaterThan(singleBlockFrees, 0, "one-block extents are written two-wide too")
+    }
+
+    /// `gefs-replay --rewrite --write` compacts a genuine image's logs; the genuine gefs uses it.
+    func testRewriteWriteOnAGenuineImage() throws {
+        _ = try kitOrSkip()
+        for name in ["populated", "unsynced"] {
+            let (path, _) = try Fixtures.sample9(name)
+            let listing = try mkreal(["--ls", path, "--json"])
+            let before = try check(path)
+            let w = try Fixtures.tool("gefs-replay", ["--rewrite", "--write", path])
+            XCTAssertEqual(w.status, 0, "\(name): \(w.stdout) \(w.stderr)")
+            XCTAssertTrue(w.stdout.contains("the image replays to the planned free maps"), w.stdout)
+            let after = try check(path)
+            XCTAssertEqual(errors(after.problems), [], name)
+            // The rewrite compacts; it reclaims nothing but the old log blocks it replaces.
+            XCTAssertLessThanOrEqual(unreachableBlocks(after.problems), unreachableBlocks(before.problems), name)
+            try assertGenuineGefsUses(path, listing: listing.stdout, "\(name) after gefs-replay --rewrite --write")
+        }
+    }
+
+    /// `-y` rewrites a stale arena header and an invalid sb1 on a genuine image (the states a
+    /// crash in passes 1–2 of a sync leaves) and the genuine gefs then mounts read-write again.
+    func testStaleCopiesAreRewrittenAndTheGenuineGefsWritesAgain() throws {
+        _ = try kitOrSkip()
+        let (path, _) = try Fixtures.sample9("populated")
+        let listing = try mkreal(["--ls", path, "--json"])
+        let dev = try FileDevice(path: path, writable: true)
+        let img = try Image(device: dev)
+        let hd = img.arenas[3].base
+        var block = try dev.read(at: hd)
+        block[26 + 7] ^= 0x40  // used changes: the header no longer has the recorded hash
+        try dev.write(block, at: hd)
+        try dev.write(.zeroBlock(), at: img.format.backupSuperblockAddress(for: img.superblock, blockCount: dev.blockCount))
+        try dev.flush()
+        let damaged = try check(path)
+        let codes = Set(damaged.problems.map { $0["code"] as! String })
+        XCTAssertTrue(codes.isSuperset(of: ["arena_header_stale", "superblock_copy_invalid"]), "\(codes)")
+        let y = try Fixtures.tool("gefs-fsck", ["-y", path])
+        XCTAssertEqual(y.status, 1, y.stdout + y.stderr)
+        let after = try check(path)
+        XCTAssertEqual(after.problems.filter { $0["severity"] as? String != "info" }.map { "\($0["code"]!)" }, [], y.stdout)
+        try assertGenuineGefsUses(path, listing: listing.stdout, "stale copies rewritten")
+    }
+
+    /// Undo files: a repaired gefs9.00 image is put back byte for byte.
+    func testUndoRestoresARepairedImageByteForByte() throws {
+        for (tool, args) in [("gefs-fsck", ["-p", "-z"]), ("gefs-replay", ["--rewrite", "--write", "--undo"])] {
+            let (path, _) = try Fixtures.sample9("unsynced")
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            let undo = (path as NSString).deletingLastPathComponent + "/repair.undo"
+            let r = try Fixtures.tool(tool, args + [undo, path])
+            XCTAssertTrue(r.status == 1 || r.status == 0, "\(tool): \(r.stdout) \(r.stderr)")
+            XCTAssertTrue(r.stdout.contains("saved in \(undo)"), r.stdout)
+            XCTAssertNotEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+            let back = try Fixtures.tool("gefs-fsck", ["--apply-undo", undo, path])
+            XCTAssertEqual(back.status, 0, back.stderr)
+            XCTAssertTrue(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "\(tool): every byte back")
+        }
+    }
+
+    /// The writers' exclusive lock holds for gefs9.00 images: a locked image is refused and left alone.
+    func testWritersRefuseALockedGefs9Image() throws {
+        let (path, _) = try Fixtures.sample9("fresh")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let dev = try FileDevice(path: path, writable: true)
+        try dev.lock(.exclusive)
+        try withExtendedLifetime(dev) {
+            for (tool, args, status) in [("gefs-fsck", ["-y", path], Int32(8)), ("gefs-fsck", ["-p", path], 8),
+                                         ("gefs-replay", ["--rewrite", "--write", path], 2)] {
+                let r = try Fixtures.tool(tool, args)
+                XCTAssertEqual(r.status, status, "\(tool) \(args): \(r.stderr)")
+                XCTAssertTrue(r.stderr.contains("holds a lock on it"), "\(tool) \(args): \(r.stderr)")
+            }
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "nothing was written")
+    }
+}
