@@ -6,16 +6,17 @@ extension Checker {
         let sb = image.superblock
         let (hd, tl) = (sb.snapdlHead, sb.snapdlTail)
         // The current copy's block (both copies hold the same fields unless pass 1 says otherwise).
-        let addr = image.currentSlot == .sb0 ? Int64(0)
-            : image.format.backupSuperblockAddress(for: sb, blockCount: image.device.blockCount)
+        let addr = (image.currentSlot == .sb0 ? image.sb0 : image.sb1).addr
         func report(_ why: String) {
             add(Problem(.superblockSnapdlInvalid, "snapdl \(why)", block: addr))
         }
         switch (hd.isNull, tl.isNull) {
         case (true, false): report("head is -1 but its tail is \(hex(tl.addr)): the chain has no head")
         case (false, true): report("tail is -1 but its head is \(hex(hd.addr)): the chain has no tail")
-        case (true, true) where !image.format.grading.emptySnapdlAnyHash && (hd.hash != 0 || tl.hash != 0):
-            report("is empty (head and tail -1) but carries hashes \(hex(hd.hash)) and \(hex(tl.hash)), not 0")
+        case (true, true):
+            // gefs9.00 writes −1 there and accepts anything (FORMAT-9FRONT.md §14).
+            guard let want = image.format.grading.emptySnapdlHash, hd.hash != want || tl.hash != want else { break }
+            report("is empty (head and tail -1) but carries hashes \(hex(hd.hash)) and \(hex(tl.hash)), not \(want)")
         default: break
         }
     }

@@ -35,22 +35,22 @@ public struct Grading: Sendable {
     public var controlByteName: ProblemCode?
     /// A Kdlist whose gen is no snapshot, or whose bgen is outside (base, pred].
     public var deadlistGen: ProblemCode
-    /// Whether an empty `snapdl` (addresses −1) may carry any hash (gefs9.00 writes −1,
-    /// FORMAT-9FRONT.md §6, §14); gefs8.00's empty value has hashes 0.
-    public var emptySnapdlAnyHash = false
+    /// The hash both ends of an empty `snapdl` must carry; nil: any.
+    public var emptySnapdlHash: UInt64?
 
     public init(copyInvalidBesideValid: ProblemCode, neverSynced: ProblemCode?, usedMismatchAtBarrier: ProblemCode,
                 usedMismatchWithoutBarrier: ProblemCode, unreachable: ProblemCode, namesUnreachable: Bool,
                 nrefTooHigh: ProblemCode, genZeroSelfPred: Bool, xdirFlagDefined: Bool, confKeys: Bool,
                 labelFlags: UInt32, labelFlagsDeprecated: UInt32, labelFlagDeprecated: ProblemCode?,
-                labelFlagUnknown: ProblemCode, controlByteName: ProblemCode?, deadlistGen: ProblemCode) {
+                labelFlagUnknown: ProblemCode, controlByteName: ProblemCode?, deadlistGen: ProblemCode,
+                emptySnapdlHash: UInt64?) {
         self.copyInvalidBesideValid = copyInvalidBesideValid; self.neverSynced = neverSynced
         self.usedMismatchAtBarrier = usedMismatchAtBarrier; self.usedMismatchWithoutBarrier = usedMismatchWithoutBarrier
         self.unreachable = unreachable; self.namesUnreachable = namesUnreachable; self.nrefTooHigh = nrefTooHigh
         self.genZeroSelfPred = genZeroSelfPred; self.xdirFlagDefined = xdirFlagDefined; self.confKeys = confKeys
         self.labelFlags = labelFlags; self.labelFlagsDeprecated = labelFlagsDeprecated
         self.labelFlagDeprecated = labelFlagDeprecated; self.labelFlagUnknown = labelFlagUnknown
-        self.controlByteName = controlByteName; self.deadlistGen = deadlistGen
+        self.controlByteName = controlByteName; self.deadlistGen = deadlistGen; self.emptySnapdlHash = emptySnapdlHash
     }
 }
 

@@ -2,14 +2,13 @@
 /// a fresh image's missing barrier, halt leftovers, ream's snapshot records, Kconf, `Xdir.flag`.
 extension Gefs9Format {
     public var grading: Grading {
-        var g = Grading(copyInvalidBesideValid: .superblockCopyInvalid, neverSynced: .logNeverSynced,
+        Grading(copyInvalidBesideValid: .superblockCopyInvalid, neverSynced: .logNeverSynced,
                 usedMismatchAtBarrier: .arenaUsedStale, usedMismatchWithoutBarrier: .arenaUsedUnsynced,
                 unreachable: .spaceUnreachable, namesUnreachable: true,
                 nrefTooHigh: .snapNrefHigh, genZeroSelfPred: true, xdirFlagDefined: false, confKeys: true,
                 labelFlags: LabelValue.mutable, labelFlagsDeprecated: 0x6, labelFlagDeprecated: .labelFlagDeprecated,
-                labelFlagUnknown: .labelFlagUnknown, controlByteName: .dirNameControl, deadlistGen: .deadlistGenStray)
-        g.emptySnapdlAnyHash = true
-        return g
+                labelFlagUnknown: .labelFlagUnknown, controlByteName: .dirNameControl, deadlistGen: .deadlistGenStray,
+                emptySnapdlHash: nil)
     }
 
     /// Repairs and log rewrites write gefs9.00 in the genuine log layout (§8.5) and sync order
