@@ -93,4 +93,65 @@ final class Gefs9RepairCrashTests: XCTestCase {
             XCTAssertEqual(Set(c.problems.filter { $0.severity != .info }.map(\.code.id)), want, "crash after \(n), then a second rewrite")
         }
     }
+
+    // MARK: Never worse
+
+    /// A genuine image with one pivot of a tree made unreadable (its hash fails): part of the
+    /// trees is unknown, so nothing may be freed.
+    func damagedTree() throws -> (bytes: [UInt8], pivot: Int64) {
+        var bytes = try sample("populated")
+        let c = Checker(image: try Image(device: MemoryDevice(bytes: bytes)))
+        c.run()
+        let pivot = try XCTUnwrap(c.image.arenas.lazy.flatMap { a in
+            stride(from: a.region.lowerBound, to: a.region.upperBound, by: Format.blockSize).lazy.map { $0 }
+        }.first { c.space.kinds(at: $0) == [.pivot] })
+        bytes[Int(pivot) + 5000] ^= 0x55
+        return (bytes, pivot)
+    }
+
+    func freeMaps(_ bytes: [UInt8]) throws -> [BlockBitmap] {
+        let img = try Image(device: MemoryDevice(bytes: bytes))
+        return img.arenas.indices.map { Replay.arena(img, $0).free }
+    }
+
+    /// `-y` on it rewrites an invalid sb1 and frees nothing: every free map replays as before,
+    /// the damaged pivot is left as it is, and no new problem appears.
+    func testNothingFreedWhenATreeIsUnreadable() throws {
+        var (bytes, pivot) = try damagedTree()
+        let sb1 = Int(bytes.count / Format.blockSize - 1) * Format.blockSize
+        bytes.replaceSubrange(sb1..<sb1 + Format.blockSize, with: [UInt8](repeating: 0, count: Format.blockSize))
+        let before = try XCTUnwrap(codes(bytes))
+        XCTAssertTrue(before.contains("tree_hash_mismatch"), "\(before)")
+        let dev = MemoryDevice(bytes: bytes)
+        let c = Checker(image: try Image(device: dev))
+        c.run()
+        XCTAssertFalse(c.space.complete)
+        let out = try Repairer(checker: c, mode: .all).repair()
+        XCTAssertTrue(out.actions.contains { $0.contains("sb1 rewritten") }, "\(out.actions)")
+        XCTAssertEqual(try freeMaps(dev.bytes), try freeMaps(bytes), "nothing freed, nothing allocated")
+        XCTAssertTrue(dev.bytes[Int(pivot)..<Int(pivot) + Format.blockSize] == bytes[Int(pivot)..<Int(pivot) + Format.blockSize])
+        XCTAssertEqual(codes(dev.bytes), before, "the same problems, none new")
+        let after = Checker(image: try Image(device: MemoryDevice(bytes: dev.bytes)))
+        after.run()
+        XCTAssertFalse(after.problems.contains { $0.code.id == "superblock_copy_invalid" })
+    }
+
+    /// With an arena's log unreadable too, its free map cannot be rebuilt without the trees: the
+    /// repair refuses and writes nothing at all.
+    func testAnUnrepairableImageIsLeftAlone() throws {
+        var (bytes, _) = try damagedTree()
+        let img = try Image(device: MemoryDevice(bytes: bytes))
+        let head = Int(img.arenas[2].current!.loghd)
+        bytes[head + Gefs9Format.logHeaderSize + 3] ^= 0x01  // the body hash fails
+        let dev = MemoryDevice(bytes: bytes)
+        for mode in [RepairMode.preen, .all] {
+            let c = Checker(image: try Image(device: dev))
+            c.run()
+            XCTAssertTrue(c.problems.contains { $0.code.id == "log_hash_mismatch" })
+            let out = try Repairer(checker: c, mode: mode).repair()
+            XCTAssertEqual(out.actions, [], "\(mode)")
+            XCTAssertTrue(out.notes.contains { $0.contains("free maps not rebuilt") }, "\(out.notes)")
+            XCTAssertEqual(dev.writesDone, 0, "nothing written")
+        }
+    }
 }
