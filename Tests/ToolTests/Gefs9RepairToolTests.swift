@@ -230,4 +230,42 @@ final class Gefs9RepairToolTests: XCTestCase {
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "nothing was written")
     }
+
+    /// A deadlist entry no older snapshot reaches (an old log block listed as dead) is dropped by
+    /// `-y`: new deadlist blocks with the genuine pointers (hash −1, gen 0), a new snapshot tree
+    /// of gen-0 nodes, and the genuine gefs goes on using the image.
+    func testDeadlistReclaimWritesTheGenuineDeadlist() throws {
+        _ = try kitOrSkip()
+        let (path, _) = try Fixtures.sample9("populated")
+        let listing = try mkreal(["--ls", path, "--json"])
+        let dev = try FileDevice(path: path, writable: true)
+        let c = Checker(image: try Image(device: dev))
+        c.run()
+        let f = c.image.format
+        let regions = c.image.arenas.flatMap { a in stride(from: a.region.lowerBound, to: a.region.upperBound, by: Format.blockSize).map { $0 } }
+        let dl = try XCTUnwrap(regions.first { c.space.kinds(at: $0) == [.deadlist] })
+        let leftover = try XCTUnwrap(c.problems.first { $0.code.id == "space_unreachable" }?.block)
+        var d = try f.decodeDeadlistBlock(try dev.read(at: dl))
+        d.addresses.append(leftover)
+        try dev.write(f.encodeDeadlistBlock(d), at: dl)
+        try dev.flush()
+        let before = try check(path)
+        XCTAssertTrue(before.problems.contains { $0["code"] as? String == "deadlist_reclaimable" }, "\(before.problems)")
+        let y = try Fixtures.tool("gefs-fsck", ["-y", path])
+        XCTAssertEqual(y.status, 1, y.stdout + y.stderr)
+        XCTAssertTrue(y.stdout.contains("snapshot tree written anew"), y.stdout)
+        let after = try check(path)
+        XCTAssertEqual(after.problems.filter { $0["severity"] as? String != "info" }.map { "\($0["code"]!): \($0["message"]!)" }, [], y.stdout)
+        let img = try Image(device: try FileDevice(path: path, writable: false))
+        let again = Checker(image: img)
+        again.run()
+        for dlist in again.contents.deadlists {
+            XCTAssertEqual(dlist.ref.head.hash, UInt64.max, dlist.name)
+            XCTAssertEqual(dlist.ref.head.gen, 0, dlist.name)
+            XCTAssertEqual(dlist.ref.tail.gen, 0, dlist.name)
+        }
+        let root = try Node.decode(try img.device.read(at: img.superblock.snapRoot.addr))
+        XCTAssertNotNil(root)
+        try assertGenuineGefsUses(path, listing: listing.stdout, "deadlist entry dropped")
+    }
 }

@@ -89,6 +89,13 @@ public protocol DiskFormat: Sendable {
     func verifyDeadlistBlock(_ block: [UInt8], pointer: BlockPointer) throws
     func decodeDeadlistBlock(_ block: [UInt8]) throws -> DeadlistBlock
     func encodeDeadlistBlock(_ d: DeadlistBlock) -> [UInt8]
+    /// The pointer a writer stores to a new deadlist block `block` at `addr` (a Kdlist end, a
+    /// chained block's `logp`) for a chain of generation `gen` (gefs8.00: the block hash and
+    /// `gen`; gefs9.00: hash −1 and gen 0, FORMAT-9FRONT.md §3, §9.6).
+    func deadlistPointer(_ addr: Int64, _ block: [UInt8], gen: Int64) -> BlockPointer
+    /// The birth generation of a new snapshot-tree node, given the newest generation in use
+    /// (gefs8.00: that one; gefs9.00: 0, the snapshot tree's own, which never advances, §9.5).
+    func snapshotTreeGen(newest: Int64) -> Int64
 
     /// Whether this toolkit's repairs and log rewrites write this format (checked against its
     /// genuine reader); a format without them is only read and checked.
