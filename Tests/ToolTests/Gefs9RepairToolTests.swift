@@ -268,4 +268,36 @@ final class Gefs9RepairToolTests: XCTestCase {
         XCTAssertNotNil(root)
         try assertGenuineGefsUses(path, listing: listing.stdout, "deadlist entry dropped")
     }
+
+    /// What `gefs -g` leaves for an old arena (FORMAT-9FRONT.md §5, §14 item 19): the table's
+    /// hash −1 beside an identical, well-formed header and footer. `-y` records the header's
+    /// block hash, and the genuine gefs loads the image again.
+    func testArenaTableHashNoneIsRecorded() throws {
+        _ = try kitOrSkip()
+        let (path, _) = try Fixtures.sample9("fresh")
+        let listing = try mkreal(["--ls", path, "--json"])
+        let dev = try FileDevice(path: path, writable: true)
+        let img = try Image(device: dev)
+        var sb = img.superblock
+        let recorded = sb.arenas[3].hash
+        sb.arenas[3].hash = UInt64.max
+        let block = img.format.encodeSuperblock(sb)
+        try dev.write(block, at: 0)
+        try dev.write(block, at: img.format.backupSuperblockAddress(for: sb, blockCount: dev.blockCount))
+        try dev.flush()
+        XCTAssertNotEqual(try mkreal(["--check", path]).status, 0, "the genuine gefs does not load it")
+        let damaged = try check(path)
+        XCTAssertTrue(damaged.problems.contains { $0["code"] as? String == "arena_no_current_copy" })
+        let y = try Fixtures.tool("gefs-fsck", ["-y", path])
+        XCTAssertEqual(y.status, 1, y.stdout + y.stderr)
+        XCTAssertTrue(y.stdout.contains("arena 3: the table's hash -1"), y.stdout)
+        let fixed = try Image(device: try FileDevice(path: path, writable: false))
+        XCTAssertEqual(fixed.superblock.arenas[3].hash, recorded, "the hash the header has")
+        XCTAssertEqual(fixed.qgen, img.qgen, "the committed state is kept")
+        // The next run reclaims the halt leftovers it could not while the arena was unknown.
+        XCTAssertEqual(try Fixtures.tool("gefs-fsck", ["-y", path]).status, 1)
+        let after = try check(path)
+        XCTAssertEqual(after.problems.filter { $0["severity"] as? String != "info" }.map { "\($0["code"]!)" }, [])
+        try assertGenuineGefsUses(path, listing: listing.stdout, "table hash recorded")
+    }
 }

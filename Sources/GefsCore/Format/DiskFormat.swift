@@ -100,6 +100,10 @@ public protocol DiskFormat: Sendable {
     /// Whether this toolkit's repairs and log rewrites write this format (checked against its
     /// genuine reader); a format without them is only read and checked.
     var repairable: Bool { get }
+    /// Whether an arena-table hash of −1 beside an identical, well-formed header and footer is
+    /// repaired by recording the header's block hash (gefs9.00: what `gefs -g` leaves,
+    /// FORMAT-9FRONT.md §5, §14 item 19).
+    var recordsMissingArenaHash: Bool { get }
 
     // MARK: Checking (FORMAT-9FRONT.md §14)
 

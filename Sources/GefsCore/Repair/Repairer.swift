@@ -32,7 +32,7 @@ public struct Repairer {
 
     static let copyCodes: Set<ProblemCode> = [.superblockInvalid, .superblockStale, .superblockMismatch,
                                               .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt, .arenaCopyTail,
-                                              .superblockCopyInvalid, .arenaUsedStale]
+                                              .superblockCopyInvalid, .arenaUsedStale, .arenaNoCurrentCopy]
     /// Every problem some repair fixes.
     public static var fixable: Set<ProblemCode> { copyCodes.union(FreeMapRebuild.codes) }
 
@@ -94,7 +94,7 @@ public struct Repairer {
     static func identity(_ p: Problem) -> String { "\(p.code.id) \(p.arena ?? -1) \(p.block ?? -1) \(p.path ?? "")" }
 
     func copiesRefusal() -> String? {
-        if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
+        if let a = image.arenas.first(where: { $0.current == nil && recordable($0) == nil }) { return "arena \(a.index) has no current copy" }
         if Repairer.truncated(checker) { return "the image is truncated" }
         return nil
     }
@@ -103,6 +103,17 @@ public struct Repairer {
     /// gefs9.00: the last arena's end plus `sb1`, which the checker reports).
     static func truncated(_ checker: Checker) -> Bool {
         checker.image.device.size < checker.image.superblock.fssize || checker.problems.contains { $0.code == .imageTruncated }
+    }
+
+    /// The copy to record for an arena without a current one, when the format repairs that: the
+    /// table's hash is −1 and the header and footer are identical and well formed (what the
+    /// genuine `gefs -g` leaves for every old arena, FORMAT-9FRONT.md §5, §14 item 19).
+    func recordable(_ a: Arena) -> ArenaCopy? {
+        let sb = image.superblock
+        guard image.format.recordsMissingArenaHash, a.current == nil, sb.arenas[a.index].hash == UInt64.max,
+              a.headerStatus == a.footerStatus, a.headerHash == a.footerHash, let h = a.header, a.footer == h,
+              a.tails.isEmpty, image.format.arenaCopyError(h, sb, a.index) == nil else { return nil }
+        return h
     }
 
     /// Rewrites both superblocks and every arena header and footer with the current state, in
@@ -114,13 +125,16 @@ public struct Repairer {
     func rewriteCopies() throws -> [String] {
         let staleUsed = Set(checker.problems.filter { $0.code == .arenaUsedStale }.compactMap(\.arena))
         let copies = image.arenas.map { a -> ArenaCopy in
-            var c = a.current!
+            var c = a.current ?? recordable(a)!
             let r = checker.replays[a.index]
             if staleUsed.contains(a.index), r.stop == .barrier, !r.hasErrors { c.used = r.used }
             return c
         }
         let written = try SyncWriter(device: image.device, format: image.format).commit(superblock: image.superblock, arenas: copies)
         var lines = tailLines(written)
+        for a in image.arenas where a.current == nil {
+            lines.append("arena \(a.index): the table's hash -1 beside identical, well-formed header and footer (a grown image): recorded \(hex(written.arenas[a.index].hash))")
+        }
         for i in staleUsed.sorted() where copies[i].used != image.arenas[i].current!.used {
             lines.append("arena \(i): header and footer written with the replayed used \(copies[i].used) (was \(image.arenas[i].current!.used))")
         }
@@ -128,7 +142,7 @@ public struct Repairer {
             lines.append("\(c.slot) rewritten from the current superblock (\(image.currentSlot), qgen \(image.qgen))")
         }
         for a in image.arenas {
-            for slot in [ArenaSlot.header, .footer] where (slot == .header ? a.headerStatus : a.footerStatus) != .current {
+            for slot in [ArenaSlot.header, .footer] where a.current != nil && (slot == .header ? a.headerStatus : a.footerStatus) != .current {
                 lines.append("arena \(a.index) \(slot) rewritten from the \(a.currentSlot!)")
             }
         }
