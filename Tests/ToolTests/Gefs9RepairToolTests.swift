@@ -300,4 +300,57 @@ final class Gefs9RepairToolTests: XCTestCase {
         XCTAssertEqual(after.problems.filter { $0["severity"] as? String != "info" }.map { "\($0["code"]!)" }, [])
         try assertGenuineGefsUses(path, listing: listing.stdout, "table hash recorded")
     }
+
+    /// An arena that is not rewritten gets its barrier right after the committed one; when that
+    /// block is full (`logsz >= 16308`), in a new block whose `LogAlloc1` ends the old one and
+    /// which `logp` names (FORMAT-9FRONT.md §8.4, §8.5). The genuine gefs reads the chain.
+    func testABarrierThatNeedsANewBlockIsChainedAsTheGenuineWriterDoes() throws {
+        _ = try kitOrSkip()
+        let (path, _) = try Fixtures.sample9("fresh")
+        let listing = try mkreal(["--ls", path, "--json"])
+        let dev = try FileDevice(path: path, writable: true)
+        let img = try Image(device: dev)
+        let f = img.format
+        let r = Replay.arena(img, 0)
+        let head = try XCTUnwrap(img.arenas[0].current).loghd
+        XCTAssertEqual(r.logBlocks, [head])
+        var entries: [LogEntry] = []
+        f.walkLog(try dev.read(at: head)) { if case let .entry(_, e) = $0 { entries.append(e) }; return true }
+        let barrier = entries.removeLast()
+        XCTAssertEqual(barrier.op, .sync)
+        // Fill the committed block: a free block allocated and freed again, up to the slop.
+        let x = r.free.address(r.free.nextSet(from: 0))
+        var w = f.newLogBlock()
+        for e in entries { w.append(e) }
+        while w.logsz + 8 < Gefs9Format.logFullAt {
+            w.append(Gefs9Format.entry(.alloc1, x)); w.append(Gefs9Format.entry(.free1, x))
+        }
+        w.append(barrier)
+        XCTAssertTrue(w.isFull)
+        try dev.write(w.finished(), at: head)
+        try dev.flush()
+        XCTAssertEqual(errors(try check(path).problems), [])
+
+        let rw = try Fixtures.tool("gefs-replay", ["--rewrite", "--write", "-a", "1", path])
+        XCTAssertEqual(rw.status, 0, rw.stdout + rw.stderr)
+        let after = try Image(device: try FileDevice(path: path, writable: false))
+        XCTAssertEqual(after.qgen, img.qgen + 1)
+        let r2 = Replay.arena(after, 0)
+        XCTAssertEqual(r2.logBlocks.count, 2)
+        XCTAssertEqual(r2.logBlocks.first, head)
+        XCTAssertEqual(r2.committedGen, after.qgen)
+        let n = r2.logBlocks[1]
+        let old = try after.device.read(at: head)
+        var last: LogEntry?
+        f.walkLog(old) { if case let .entry(_, e) = $0 { last = e }; return true }
+        XCTAssertEqual(last?.op, .alloc1)
+        XCTAssertEqual(last?.word, UInt64(n) | 1, "LogAlloc1 of the new block ends the old one")
+        XCTAssertEqual(try f.logHeader(old).next, n, "logp names it")
+        XCTAssertEqual(f.logSteps(try after.device.read(at: n)).compactMap { step -> UInt64? in
+            if case let .entry(_, e) = step { return e.word }; return nil
+        }, [after.qgen << 8 | 3], "the new block holds the barrier alone")
+        XCTAssertEqual(r2.used, r.used + Int64(Format.blockSize))
+        XCTAssertEqual(r2.used, after.arenas[0].current?.used)
+        try assertGenuineGefsUses(path, listing: listing.stdout, "barrier in a chained block")
+    }
 }
