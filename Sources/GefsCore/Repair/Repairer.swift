@@ -32,7 +32,7 @@ public struct Repairer {
 
     static let copyCodes: Set<ProblemCode> = [.superblockInvalid, .superblockStale, .superblockMismatch,
                                               .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt, .arenaCopyTail,
-                                              .superblockCopyInvalid, .arenaUsedStale, .arenaNoCurrentCopy]
+                                              .superblockCopyInvalid, .arenaUsedStale]
     /// Every problem some repair fixes.
     public static var fixable: Set<ProblemCode> { copyCodes.union(FreeMapRebuild.codes) }
 
@@ -64,7 +64,10 @@ public struct Repairer {
                 addressed.formUnion(Repairer.copyCodes)
             }
         }
-        if addressed.isEmpty, !codes.isDisjoint(with: Repairer.copyCodes) {
+        // An arena without a current copy is fixed here only when the format records the hash
+        // a grown image lost (`recordable`); otherwise it is no copy problem a repair can solve.
+        let recording = image.arenas.contains { recordable($0) != nil }
+        if addressed.isEmpty, recording || !codes.isDisjoint(with: Repairer.copyCodes) {
             if let why = copiesRefusal() {
                 out.notes.append("copies not rewritten: \(why)")
             } else {
