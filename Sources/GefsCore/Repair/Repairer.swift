@@ -88,24 +88,35 @@ public struct Repairer {
         let remaining = again.problems.filter { $0.severity != .info }
         if !remaining.isEmpty {
             out.notes.append("the check after the repair still finds \(remaining.count) problem\(remaining.count == 1 ? "" : "s"):")
-            out.notes += FsckReport.lines(remaining, limit: 3).map { "  " + $0 }
+            out.notes += Problem.lines(remaining, limit: 3).map { "  " + $0 }
         }
         return out
     }
 
-    /// Why the superblock and arena copies cannot be rewritten from the current state.
     static func identity(_ p: Problem) -> String { "\(p.code.id) \(p.arena ?? -1) \(p.block ?? -1) \(p.path ?? "")" }
 
+    /// Why the superblock and arena copies cannot be rewritten from the current state: as
+    /// `unwritable`, except for an arena whose lost table hash the format records (`recordable`).
     func copiesRefusal() -> String? {
         if let a = image.arenas.first(where: { $0.current == nil && recordable($0) == nil }) { return "arena \(a.index) has no current copy" }
-        if Repairer.truncated(checker) { return "the image is truncated" }
+        if Repairer.truncated(image) { return "the image is truncated" }
         return nil
     }
 
-    /// Whether the image is shorter than the file system it holds (gefs8.00: `fssize`;
-    /// gefs9.00: the last arena's end plus `sb1`, which the checker reports).
-    static func truncated(_ checker: Checker) -> Bool {
-        checker.image.device.size < checker.image.superblock.fssize || checker.problems.contains { $0.code == .imageTruncated }
+    /// Why no repair may write to the image at all, or nil: the current state must be whole.
+    static func unwritable(_ image: Image) -> String? {
+        if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
+        if truncated(image) { return "the image is truncated" }
+        return nil
+    }
+
+    /// Whether the image is shorter than the file system it holds: gefs8.00's `fssize`; in
+    /// gefs9.00, which has none, the last arena's end plus the block of `sb1` (FORMAT-9FRONT.md
+    /// §5, §6).
+    static func truncated(_ image: Image) -> Bool {
+        if image.device.size < image.superblock.fssize { return true }
+        guard image.superblock.fssize == 0, let last = image.arenas.last?.geometry else { return false }
+        return last.span.upperBound + Format.blockSize64 > image.device.size
     }
 
     /// The copy to record for an arena without a current one, when the format repairs that: the
