@@ -232,7 +232,9 @@ extension Checker {
         }
         // The files under a parent that is not a directory: their names are read again.
         var orphanedRuns: [(first: Int, count: Int)] = []
-        for r in s.runs where dirs[r.parent] == nil { orphanedRuns.append((r.first, r.count)) }
+        for r in s.runs where dirs[r.parent] == nil && !(r.first ..< r.first + r.count).allSatisfy(keptOrdinals.contains) {
+            orphanedRuns.append((r.first, r.count))
+        }
         let second = (!orphanedRuns.isEmpty || !duplicates.isEmpty || s.dataAfterEntries)
             ? secondLook(s, runs: orphanedRuns, skip: keptOrdinals, duplicates: duplicates) : nil
         if let second {
