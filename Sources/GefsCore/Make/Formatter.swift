@@ -1,0 +1,216 @@
+/// Builds a fresh gefs image (FORMAT.md §11) and writes it through the §10 sync writer.
+///
+/// Without a device it only plans: every allocation and tree is made as for real, nothing is
+/// read from the files beyond what the `DataPlan` says, and nothing is written. Data blocks of
+/// a populate are written straight to the device as they are read (pass 0, before anything the
+/// superblocks point to); every other block is queued for the sync.
+public final class Formatter {
+    public let layout: Layout
+    public let options: FormatOptions
+    let device: BlockDevice?
+    public private(set) var allocator: Allocator
+    var queued: [Int64: [UInt8]] = [:]
+    /// Generation of the last barrier appended (the superblock's qgen).
+    var qgen: UInt64 = 0
+    var nextqid: UInt64 = 3
+    var admRoot = BlockPointer.null
+    var emptyRoot = BlockPointer.null
+    var snapRoot = BlockPointer.null
+    var populated: PopulateSummary?
+
+    /// Generations of the three snapshots of a fresh image.
+    public static let emptyGen: Int64 = 0, admGen: Int64 = 1, mainGen: Int64 = 2
+    public static let nextgen: UInt64 = 3
+    /// The users file's qid, the adm root's, and the first qid of populated files.
+    /// The format this formatter writes.
+    public static let format = Gefs8Format()
+    public static let usersQid: UInt64 = 2, admRootQid: UInt64 = 1, firstQid: UInt64 = 3
+    /// A populate compresses an arena's log that grew longer than this many blocks.
+    public static let compressAbove = 8
+
+    public init(layout: Layout, options: FormatOptions, device: BlockDevice?) {
+        self.layout = layout
+        self.options = options
+        self.device = device
+        allocator = Allocator(arenas: (0..<layout.narena).map { ArenaLog(format: Formatter.format, index: $0, region: layout.region($0)) })
+    }
+
+    /// Allocates a block for `block` and queues it; returns the pointer to it.
+    func place(_ block: [UInt8], gen: Int64) throws -> BlockPointer {
+        let addr = try allocator.alloc()
+        if device != nil { queued[addr] = block }
+        return BlockPointer(addr: addr, hash: Formatter.format.hash(block), gen: gen)
+    }
+
+    func rootEntry(qid: UInt64) -> Record {
+        let x = Xdir(qidPath: qid, mode: Mode.dir | 0o775, atime: options.time, mtime: options.time,
+                     uid: -1, gid: -1, muid: 0)
+        return Record(key: Key.root.encode(), value: x.encode())
+    }
+
+    static func up(_ qid: UInt64, _ key: Key) -> Record { Record(key: Key.up(qid: qid).encode(), value: key.encode()) }
+
+    /// The fresh image of §11, up to and including `LogSync 1`: the users file, adm's and
+    /// main's root leaves, and the snapshot tree.
+    public func formatFresh() throws {
+        let users = options.usersFile
+        var usersBlock = [UInt8].zeroBlock()
+        usersBlock.replaceSubrange(0..<users.count, with: users)
+        let usersBp = try place(usersBlock, gen: 0)
+        let usersName = Key.ent(parent: Formatter.admRootQid, name: Array("users".utf8))
+        let usersEntry = Xdir(qidPath: Formatter.usersQid, mode: 0o664, atime: options.time, mtime: options.time,
+                              length: UInt64(users.count), uid: -1, gid: -1, muid: 0)
+        var usersPtr = ByteWriter(capacity: Format.pointerSize)
+        usersBp.encode(into: &usersPtr)
+        let adm = [
+            Record(key: Key.dat(qid: Formatter.usersQid, offset: 0).encode(), value: usersPtr.bytes),
+            Record(key: usersName.encode(), value: usersEntry.encode()),
+            rootEntry(qid: Formatter.admRootQid),
+            Formatter.up(Formatter.admRootQid, .root),
+        ]
+        admRoot = try place(Node(kind: .leaf, records: adm).encodeBlock(), gen: 0)
+        emptyRoot = try place(Node(kind: .leaf, records: [rootEntry(qid: 0), Formatter.up(0, .root)]).encodeBlock(), gen: 0)
+        snapRoot = try place(snapshotLeaf(main: emptyRoot, mainHeight: 1, deadlist: nil).encodeBlock(), gen: 0)
+        try sync()
+    }
+
+    /// The snapshot tree's one leaf: the three labels and snapshots of §11, and main's
+    /// deadlist when main has a tree of its own.
+    func snapshotLeaf(main: BlockPointer, mainHeight: Int, deadlist: BlockPointer?) -> Node {
+        func label(_ name: String, _ gen: Int64, _ flags: UInt32) -> Record {
+            Record(key: Key.label(name: Array(name.utf8)).encode(), value: LabelValue(gen: UInt64(gen), flags: flags).encode())
+        }
+        func snap(_ gen: Int64, nref: UInt32, pred: Int64, succ: Int64, height: Int, root: BlockPointer) -> Record {
+            let t = TreeRecord(nref: nref, nlbl: 1, height: UInt32(height), gen: gen, pred: pred, succ: succ,
+                               base: Format.none, root: root)
+            return Record(key: Key.snap(gen: UInt64(gen)).encode(), value: t.encode())
+        }
+        var records = [
+            label("adm", Formatter.admGen, LabelValue.mutable),
+            label("empty", Formatter.emptyGen, 0),
+            label("main", Formatter.mainGen, LabelValue.mutable),
+            snap(Formatter.emptyGen, nref: 1, pred: Format.none, succ: Formatter.mainGen, height: 1, root: emptyRoot),
+            snap(Formatter.admGen, nref: 0, pred: Format.none, succ: Format.none, height: 1, root: admRoot),
+            snap(Formatter.mainGen, nref: 0, pred: Formatter.emptyGen, succ: Format.none, height: mainHeight, root: main),
+        ]
+        if let dl = deadlist {
+            let key = Key.dlist(gen: UInt64(Formatter.mainGen), bgen: UInt64(Formatter.emptyGen))
+            records.append(Record(key: key.encode(), value: DeadlistRef(head: dl, tail: dl).encode()))
+        }
+        return Node(kind: .leaf, records: records)
+    }
+
+    /// Gives main a tree of its own holding the scanned host directory (§11, `mkgefs -d`), in
+    /// the next sync. Data blocks come from the files when there is a device, else from `plan`.
+    /// main's old root leaf, shared with `empty`, is deadlisted under `Kdlist(2, 0)`; the old
+    /// snapshot tree leaf is freed.
+    public func populate(_ scan: HostScan, plan: DataPlan) throws {
+        var summary = PopulateSummary()
+        summary.skipped = scan.warnings.count
+        let gen = Formatter.mainGen
+        var data: [Record] = []
+        var entries: [Record] = [rootEntry(qid: 0)]
+        var ups: [Record] = [Formatter.up(0, .root)]
+        for (i, e) in scan.entries.enumerated() {
+            let key = Key.ent(parent: e.parent, name: e.name)
+            let x = Xdir(qidPath: e.qid, mode: (e.isDirectory ? Mode.dir : 0) | e.permissions, atime: e.mtime,
+                         mtime: e.mtime, length: UInt64(e.length), uid: 1, gid: 1, muid: 1)
+            entries.append(Record(key: key.encode(), value: x.encode()))
+            if e.isDirectory {
+                summary.directories += 1
+                ups.append(Formatter.up(e.qid, key))
+                continue
+            }
+            summary.files += 1
+            let before = data.count
+            try forEachDataBlock(i, e, plan) { off, block in
+                let addr = try allocator.alloc()
+                try device?.write(block, at: addr)
+                var w = ByteWriter(capacity: Format.pointerSize)
+                BlockPointer(addr: addr, hash: device == nil ? 0 : Formatter.format.hash(block), gen: gen).encode(into: &w)
+                data.append(Record(key: Key.dat(qid: e.qid, offset: UInt64(off)).encode(), value: w.bytes))
+            }
+            summary.holes += e.blockCount - (data.count - before)
+        }
+        summary.dataBlocks = data.count
+        entries.sort { compareKeys($0.key, $1.key) < 0 }
+        // Kdat < Kent < Kup; each list is already in key order.
+        summary.tree = try TreeBuilder.build(data + entries + ups) { try place($0.encodeBlock(), gen: gen) }
+        let dead = DeadlistBlock(next: .null, addresses: [emptyRoot.addr])
+        let dl = try place(Formatter.format.encodeDeadlistBlock(dead), gen: gen)
+        let oldSnap = snapRoot
+        let leaf = snapshotLeaf(main: summary.tree.root, mainHeight: summary.tree.height, deadlist: dl)
+        snapRoot = try place(leaf.encodeBlock(), gen: gen)
+        try allocator.free(oldSnap.addr)
+        try allocator.compressLogs(longerThan: Formatter.compressAbove)
+        nextqid = scan.nextqid
+        populated = summary
+        try sync()
+    }
+
+    /// The non-hole blocks of entry `i`: read from the file when writing, else as planned.
+    func forEachDataBlock(_ i: Int, _ e: HostEntry, _ plan: DataPlan, _ body: (Int64, [UInt8]) throws -> Void) throws {
+        if device != nil {
+            guard e.length > 0 else { return }
+            let f = try HostFile(e.path)
+            defer { f.close() }
+            try f.forEachDataBlock(length: e.length, body)
+        } else {
+            let empty = [UInt8]()
+            for b in plan.dataBlocks(of: i, e) { try body(Int64(b) * Format.blockSize64, empty) }
+        }
+    }
+
+    /// Appends the next barrier to every log.
+    func sync() throws {
+        qgen += 1
+        try allocator.sync(qgen)
+    }
+
+    /// The superblock for the state built so far (arena entries filled in by the sync writer).
+    func superblock() -> Superblock {
+        Superblock(narena: layout.narena, snapHeight: 1, snapRoot: BlockPointer(addr: snapRoot.addr, hash: snapRoot.hash),
+                   nextqid: nextqid, nextgen: Formatter.nextgen, qgen: qgen, arenasz: layout.arenasz,
+                   fssize: layout.fssize, arenas: [])
+    }
+
+    /// Writes everything in §10's order (log blocks and queued blocks, headers, sb0, sb1,
+    /// footers); without a device only reports what would be written.
+    public func finish() throws -> FormatResult {
+        let copies = allocator.arenas.map { $0.copy() }
+        var sb = superblock()
+        if let device {
+            var writer = SyncWriter(device: device, format: Formatter.format)
+            for (addr, block) in queued { writer.queue(block, at: addr) }
+            for a in allocator.arenas { for (addr, block) in a.logBlockContents() { writer.queue(block, at: addr) } }
+            sb = try writer.commit(superblock: sb, arenas: copies)
+        } else {
+            sb.arenas = copies.indices.map { Superblock.ArenaRef(addr: layout.base($0), hash: Formatter.format.hash(copies[$0].encodeBlock())) }
+        }
+        return FormatResult(layout: layout, options: options, arenas: copies, logBlocks: allocator.arenas.map(\.chain),
+                            superblock: sb, populate: populated, dryRun: device == nil)
+    }
+
+    /// Writes a whole image to `device`. Before anything else it zeroes `sb0`, the new `sb1`
+    /// and every old superblock location given, and flushes, so that an interrupted format
+    /// leaves no image that claims to be valid; the image itself follows in §10's order.
+    public static func write(to device: BlockDevice, layout: Layout, options: FormatOptions, scan: HostScan?,
+                             plan: DataPlan?, oldSuperblocks: [Int64] = []) throws -> FormatResult {
+        let zero = [UInt8].zeroBlock()
+        for a in Set([0, layout.sb1] + oldSuperblocks).sorted() where a >= 0 && a + Format.blockSize64 <= device.size {
+            try device.write(zero, at: a)
+        }
+        try device.flush()
+        return try build(layout: layout, options: options, device: device, scan: scan, plan: plan)
+    }
+
+    /// Plans or writes a whole image: the fresh format, then the populate when there is a scan.
+    public static func build(layout: Layout, options: FormatOptions, device: BlockDevice?,
+                             scan: HostScan?, plan: DataPlan?) throws -> FormatResult {
+        let f = Formatter(layout: layout, options: options, device: device)
+        try f.formatFresh()
+        if let scan { try f.populate(scan, plan: plan ?? .upperBound(scan)) }
+        return try f.finish()
+    }
+}
+
