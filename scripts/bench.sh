@@ -440,3 +440,6 @@ EOF
 
 # --- gefs9.00: a genuine image, gefs-fsck -n against the MetroHash floor ---------------------
 bash scripts/bench-gefs9.sh
+
+# --- A million files: populate and check, gefs against btrfs and ext4 (issue 17) ----------
+bash scripts/bench-files.sh

@@ -28,4 +28,54 @@ final class LargeImageTests: XCTestCase {
         XCTAssertEqual(try Fixtures.tool("gefs-replay", ["--rewrite", "--write", img]).status, 0)
         XCTAssertEqual(try Fixtures.tool("gefs-fsck", ["-y", img]).status, 0)
     }
+
+    /// The directory checks stream over a file tree's key order: memory grows by a few bytes per
+    /// file, within the bound of 64 MiB + 2 bits per block + 16 bytes per file (issue 17). The
+    /// peak of `gefs-fsck -n` (every check, data hashed) on 100,000 one-byte files in 100
+    /// directories, against its own peak after pass 1 (before any tree is read).
+    func testHundredThousandFilesMemory() throws {
+        let dir = Fixtures.scratch("files")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let n = 100_000
+        let src = dir.appendingPathComponent("src").path, img = dir.appendingPathComponent("files.img").path
+        // A shell's builtins make the files in seconds (the test runner's Foundation takes minutes).
+        let made = try Fixtures.run("/bin/sh", ["-c", """
+            mkdir -p '\(src)' && cd '\(src)' || exit 1
+            d=0
+            while [ $d -lt \(n / 1000) ]; do
+                mkdir d$d; f=0
+                while [ $f -lt 1000 ]; do printf x >d$d/file-$f; f=$((f + 1)); done
+                d=$((d + 1))
+            done
+            """])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let mk = try Fixtures.tool("mkgefs", ["-f", "-s", "\(n / 50 + 256)M", "-d", src, img])
+        XCTAssertEqual(mk.status, 0, mk.stderr)
+        XCTAssertEqual(try Fixtures.run("/bin/rm", ["-rf", src]).status, 0)
+        let blocks = try FileManager.default.attributesOfItem(atPath: img)[.size] as! Int / 16384
+        let mib = 1 << 20
+        // Through a shell that forks it, as above; `-t` prints the peak after each pass (MiB).
+        func peaks(_ options: [String]) throws -> [Int] {
+            let fsck = Fixtures.productsDir.appendingPathComponent("gefs-fsck").path
+            let r = try Fixtures.run("/bin/sh", ["-c", "'\(fsck)' \(options.joined(separator: " ")) -t '\(img)'; exit $?"])
+            XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+            XCTAssertTrue(r.stdout.contains("\(n + 1) files, \(n / 1000 + 2) directories"), r.stdout)
+            let peaks = r.stdout.split(separator: "\n").compactMap { line -> Int? in
+                guard let m = line.range(of: "peak memory ") else { return nil }
+                return Int(line[m.upperBound...].prefix { $0.isNumber })
+            }
+            XCTAssertEqual(peaks.count, 5, r.stdout)
+            return peaks.count == 5 ? peaks : [0, .max]
+        }
+        // The bound, with every check and the data hashed.
+        let all = try peaks(["-n"])
+        XCTAssertLessThanOrEqual(all.max()! * mib, 64 * mib + blocks / 4 + n * 16, "peaks of gefs-fsck -n on 100,000 files, MiB: \(all)")
+        // What the passes that read the trees add to the peak of pass 1, without the data
+        // hashing's buffers (which follow the number of cores): 16 bytes a file, 2 bits a block,
+        // 2 MiB for the allocator's rounding. The per-file state of before (an entry with its name
+        // and more per file, over 200 bytes a file) added some 21 MiB here.
+        let structure = try peaks(["-n", "--no-data"])
+        XCTAssertLessThanOrEqual((structure.max()! - structure[0]) * mib, n * 16 + blocks / 4 + 2 * mib,
+                                 "peaks of gefs-fsck -n --no-data on 100,000 files, MiB: \(structure)")
+    }
 }

@@ -28,8 +28,8 @@ public struct CheckSummary: Sendable {
 /// every tree in the logical view, directories and snapshots, and space (§12). Run the passes
 /// in order; each appends to `problems`. Memory is two bits per block of the image (what is
 /// reachable, and what the tree being walked names), one arena's free map at a time when
-/// `keepsFreeMaps` is off, a table of the blocks that are not data blocks, and one file tree's
-/// directory entries at a time.
+/// `keepsFreeMaps` is off, a table of the blocks that are not data blocks, and for the directory checks a few bytes per
+/// file (see `FileTreeState`) plus what one file tree's directories hold.
 public final class Checker {
     public let image: Image
     public let reader: TreeReader
@@ -62,7 +62,8 @@ public final class Checker {
     var deadLive: [Bool] = []
     /// The snapshots whose tree is being walked (one tree walked once for all of them).
     var walkedGens: (min: Int64, all: Set<Int64>) = (0, [])
-    var qidsSeen: (files: Set<UInt64>, dirs: Set<UInt64>) = ([], [])
+    /// The qids of the directory entries, for duplicates and the summary's counts.
+    var qids: QidSets?
     var reported: Set<String> = []
     var blocksDone = 0, blocksTotal = 0
     var pass: CheckPass = .superblocks

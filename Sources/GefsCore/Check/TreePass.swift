@@ -147,7 +147,10 @@ extension Checker {
     func checkFileTree(_ t: TreeRoot) {
         verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
         checkGen(t.root, of: t, from: "the Ksnap record")
-        let state = FileTreeState(tree: t, blockCount: space.blockCount)
+        let qids = self.qids ?? QidSets(nextqid: image.superblock.nextqid)
+        self.qids = qids
+        let state = FileTreeState(tree: t, blockCount: space.blockCount, nextqid: image.superblock.nextqid,
+                                  grading: image.format.grading, qids: qids)
         let walked = reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: true) },
                     record: { [unowned self] k, v in
                         if let p = state.add(key: k, value: v) { add(p) }
@@ -155,6 +158,6 @@ extension Checker {
                     }, problem: walkProblem(t))
         data.finish().forEach { add($0) }
         // Directory checks on part of a tree would only repeat that part is missing.
-        if walked.complete { checkDirectories(state) }
+        if walked.complete { checkDirectories(state) } else { _ = qids.endTree(count: false) }
     }
 }
