@@ -16,9 +16,6 @@ struct DataMaxima {
 
     var isEmpty: Bool { count == 0 && extra.isEmpty }
 
-    /// Bytes held, for the record.
-    var footprint: Int { bytes.capacity + index.capacity * 16 + matched.capacity * 8 + extra.count * 40 }
-
     private mutating func put(_ v: UInt64) {
         var v = v
         while v >= 0x80 { bytes.append(UInt8(truncatingIfNeeded: v) | 0x80); v >>= 7 }
