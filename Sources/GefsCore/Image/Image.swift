@@ -116,8 +116,13 @@ public final class Image {
                                       at: format.backupSuperblockAddress(primary: s0.superblock, blockCount: device.blockCount))
         sb0 = s0; sb1 = s1
         for c in [s0, s1] where !c.isValid {
-            let code = s0.isValid || s1.isValid ? format.grading.copyInvalidBesideValid : .superblockInvalid
-            problems.append(Problem(code, "\(c.slot): \(c.error ?? "invalid")", block: c.addr))
+            var code = s0.isValid || s1.isValid ? format.grading.copyInvalidBesideValid : .superblockInvalid
+            var why = c.error ?? "invalid"
+            if format.grading.unknownSuperblockTypeRefused, let b = c.block, BlockType(rawValue: b.u16(at: 0)) == nil {
+                code = .superblockInvalid
+                why += "; its first two bytes \(hex(b.u16(at: 0))) are no block type: the genuine gefs refuses to load the image"
+            }
+            problems.append(Problem(code, "\(c.slot): \(why)", block: c.addr))
         }
         guard let (slot, sb) = format.chooseSuperblock(s0, s1, &problems) else {
             problems.append(Problem(.superblockNone, "no valid superblock in \(device.name)"))

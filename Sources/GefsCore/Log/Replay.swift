@@ -303,7 +303,14 @@ struct Replayer {
         guard let h = result.usedHeader, result.used != h else { return }
         committed = true
         let grading = image.format.grading
-        problem(result.stop == .barrier ? grading.usedMismatchAtBarrier : grading.usedMismatchWithoutBarrier, "replay gives used \(result.used), the arena's \(arena.currentSlot?.rawValue ?? "copy") says \(h)",
+        let code: ProblemCode?
+        switch result.stop {
+        case .barrier: code = grading.usedMismatchAtBarrier
+        case .end: code = grading.usedMismatchWithoutBarrier
+        case .aborted: code = grading.usedMismatchAfterAbort
+        }
+        guard let code else { return }
+        problem(code, "replay gives used \(result.used), the arena's \(arena.currentSlot?.rawValue ?? "copy") says \(h)",
                 block: arena.addr(of: arena.currentSlot ?? .header))
     }
 }

@@ -7,7 +7,8 @@ extension Gefs9Format {
                 unreachable: .spaceUnreachable, namesUnreachable: true,
                 nrefTooHigh: .snapNrefHigh, genZeroSelfPred: true, xdirFlagDefined: false, confKeys: true,
                 labelFlags: LabelValue.mutable, labelFlagsDeprecated: 0x6, labelFlagDeprecated: .labelFlagDeprecated,
-                labelFlagUnknown: .labelFlagUnknown, controlByteName: .dirNameControl, deadlistGen: .deadlistGenStray)
+                labelFlagUnknown: .labelFlagUnknown, controlByteName: .dirNameControl, deadlistGen: .deadlistGenStray,
+                unknownSuperblockTypeRefused: true, emptySnapdlHashChecked: false)
     }
 
     /// Repairs and log rewrites of gefs9.00 (its genuine log layout and sync order, checked
