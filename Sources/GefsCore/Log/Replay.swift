@@ -218,6 +218,8 @@ struct Replayer {
                 problem(.logBadOp, "entry word \(hex(word)) has op \(word & 0xff): not a valid log op", offset: offset)
             case let .straddle(offset, word):
                 problem(.logEntryStraddles, "two-word entry \(hex(word)) runs past the data area", offset: offset)
+            case let .badLogsz(logsz):
+                problem(.logNotLogBlock, "logsz \(logsz) is not a multiple of 8 within the entry area: not a valid log block")
             case .noTerminator:
                 problem(.logNoTerminator, "no LogEnd or LogChain before the end of the data area")
             }
