@@ -28,8 +28,12 @@ final class FileTreeState {
     /// The tree's Kconf settings (gefs9.00).
     var conf: [ConfSetting] = []
 
-    init(tree: TreeRoot, blockCount: Int) {
+    /// Whether the format has Kconf keys (gefs9.00), for what a problem says the tree holds.
+    let confKeys: Bool
+
+    init(tree: TreeRoot, blockCount: Int, confKeys: Bool = false) {
         self.tree = tree
+        self.confKeys = confKeys
         named = BlockBitmap(start: 0, count: blockCount)
     }
 
@@ -76,7 +80,7 @@ final class FileTreeState {
         case let .conf(name):
             conf.append(ConfSetting(name: name, value: value))
         case .label, .snap, .dlist:
-            return problem(.treeKeyKind, "\(k) in a file tree, which holds only Kdat, Kent and Kup")
+            return problem(.treeKeyKind, "\(k) in a file tree, which holds only Kdat, Kent\(confKeys ? ", Kup and Kconf" : " and Kup")")
         }
         return nil
     }

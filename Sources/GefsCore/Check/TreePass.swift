@@ -64,7 +64,7 @@ extension Checker {
     func checkSnapshotTree() {
         let t = reader.snapshotTree
         verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
-        var c = SnapshotTreeContents()
+        var c = SnapshotTreeContents(confKeys: image.format.grading.confKeys)
         reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: false) }, record: { [unowned self] k, v in
             if let f = c.add(key: k, value: v) {
                 add(Problem(f.code, f.message, path: t.name), pass: f.code == .snapRecordInvalid ? .directories : nil)
@@ -150,7 +150,7 @@ extension Checker {
     func checkFileTree(_ t: TreeRoot) {
         verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
         checkGen(t.root, of: t, from: "the Ksnap record")
-        let state = FileTreeState(tree: t, blockCount: space.blockCount)
+        let state = FileTreeState(tree: t, blockCount: space.blockCount, confKeys: image.format.grading.confKeys)
         let walked = reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: true) },
                     record: { [unowned self] k, v in
                         if let p = state.add(key: k, value: v) { add(p) }
