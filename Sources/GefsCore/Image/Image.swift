@@ -196,9 +196,12 @@ public final class Image {
             }
         }
         if arena.currentSlot == nil {
-            problems.append(Problem(.arenaNoCurrentCopy,
-                                    "neither header nor footer has the recorded hash \(hex(sb.arenas[i].hash))",
-                                    arena: i, block: at.header))
+            var why = "neither header nor footer has the recorded hash \(hex(sb.arenas[i].hash))"
+            // FORMAT-9FRONT.md §5: what `gefs -g` at 86dc77e8 records for the old arenas.
+            if sb.arenas[i].hash == UInt64.max, hdStatus == .stale, tlStatus == .stale, hdHash == tlHash {
+                why += " (as a grown image's old arenas have); header and footer are identical and well formed, with hash \(hex(hdHash))"
+            }
+            problems.append(Problem(.arenaNoCurrentCopy, why, arena: i, block: at.header))
         }
         return arena
     }
