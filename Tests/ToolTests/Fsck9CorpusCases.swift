@@ -77,6 +77,11 @@ enum Fsck9Corpus {
             // What `gefs -g` at 86dc77e8 records for the old arenas (§5, §14 item 19).
             try c.editSuperblock { $0.arenas[3].hash = UInt64.max } }),
 
+        (24, Corpus9Case(name: "arena-size-huge", base: "fresh", codes: ["arena_table_chain"]) { c in
+            // A well-formed copy whose size runs far past the image (a fuzz finding: replay
+            // allocated a free map for 2^46 blocks).
+            try c.editArena(3, [.header, .footer], record: true) { $0.size = 1 << 60 } }),
+
         // Pass 1: arena copies (§7).
         (25, Corpus9Case(name: "arena-header-stale", base: "fresh", codes: ["arena_header_stale"]) { c in
             try c.editArena(1, [.header], record: false) { $0.used += B } }),

@@ -180,6 +180,18 @@ public final class Image {
         if hdTail { arena.tails.insert(.header) }
         if tlTail { arena.tails.insert(.footer) }
         arena.geometry = format.arenaGeometry(sb, i, copy: arena.current)
+        // A hostile `size` must not make readers allocate for space the image does not have, nor
+        // count one block in two arenas: the region is cut at the next arena's header and where
+        // the size the format claims for the image ends (gefs9.00: the device; a gefs8.00 region
+        // never reaches past either). What lies beyond is reported with the arena table (an
+        // arena that does not chain, a truncated image).
+        var limit = format.claimedSize(sb, deviceSize: dev.size) / Format.blockSize64 * Format.blockSize64
+        if i + 1 < sb.arenas.count, sb.arenas[i + 1].addr > arena.geometry.region.lowerBound { limit = min(limit, sb.arenas[i + 1].addr) }
+        if arena.geometry.region.upperBound > limit {
+            let g = arena.geometry
+            arena.geometry = ArenaGeometry(header: g.header, footer: g.footer, region: g.region.lowerBound..<max(g.region.lowerBound, limit),
+                                           tailBlocks: g.tailBlocks, span: g.span)
+        }
         for slot in [ArenaSlot.header, .footer] {
             let status = slot == .header ? hdStatus : tlStatus
             let addr = arena.addr(of: slot)
