@@ -202,7 +202,10 @@ public final class FuzzHarness {
         let f = Gefs9Format()
         let size = Int64(bases9[0].count)
         if let sb = try? f.decodeSuperblock(b) {
-            precondition((try? f.decodeSuperblock(f.encodeSuperblock(sb))) == sb, "gefs9.00 superblock round trip")
+            // Encoding normalizes what gefs9.00 does not keep (an empty snapdl's hashes are
+            // written −1): what is encoded once decodes and encodes to the same bytes.
+            let e = f.encodeSuperblock(sb)
+            precondition((try? f.decodeSuperblock(e)).map(f.encodeSuperblock) == e, "gefs9.00 superblock round trip")
             _ = f.superblockError(sb, slot: .sb0, at: 0, deviceSize: size)
         }
         fsck(genuine(0, with: b, at: 0))
