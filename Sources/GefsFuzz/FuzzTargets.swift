@@ -38,7 +38,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// A gefs9.00 deadlist block: body hash, decode, round trip, then the head of the first
     /// Kdlist chain of a genuine image that has one, checked.
     case dlist9
-    /// A patch of a genuine gefs9.00 image: everything gefs-fsck -n does, and the dump tools.
+    /// A patch of a genuine gefs9.00 image: everything gefs-fsck -n does. (The dump tools read
+    /// gefs9.00 logs in `log9`: dumping the unsynced sample's 24 000 entries at every input would
+    /// slow this target twentyfold.)
     case fsck9
 
     /// Whether inputs are image patches rather than one block.
@@ -121,9 +123,7 @@ public final class FuzzHarness {
         case .dlist9: dlist9(input)
         case .fsck9:
             guard !bases9.isEmpty else { return }
-            let dev = ImagePatch(parsing: input).device(bases9)
-            fsck(dev)
-            logdump(dev)
+            fsck(ImagePatch(parsing: input).device(bases9))
         }
     }
 
