@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-let tools = ["mkgefs", "gefs-fsck", "gefs-logdump", "gefs-arenadump", "gefs-replay"]
+let tools = ["mkgefs", "gefs-fsck", "gefs-logdump", "gefs-arenadump", "gefs-replay", "gefs-restore"]
 
 let package = Package(
     name: "gefs-tools",

@@ -8,7 +8,12 @@
 #     image once (`dd`, the read floor), as ratios;
 #   - the same files formatted with `mkfs.btrfs --rootdir` and checked with
 #     `btrfs check --check-data-csum`, as a ratio against gefs-fsck;
-#   - mkgefs -d populate throughput;
+#   - mkgefs -d populate throughput and peak memory, for gefs8.00 and for `mkgefs -t 9front -d`
+#     (gefs9.00), on the file set and on BENCH_FILES9 one-byte files (default a million;
+#     20,000 in a quick run);
+#   - gefs-restore -m of that image into a directory against `cp -a` of the same source tree
+#     into the same file system (wall time and peak memory of each; target: restore within
+#     1.5x of cp -a), the restored tree checked against the source once;
 #   - gefs-fsck -n's peak memory on a fresh, sparse image of BENCH_BIG_TIB TiB (default 4), for
 #     the memory target's bits per block, and on BENCH_FILES one-byte files (default 200,000),
 #     for the directory checks' memory per file;
@@ -24,8 +29,8 @@
 #   BENCH_QUICK=1 scripts/bench.sh     a quick run (0.5 GiB, 1 million entries, 20,000 small files)
 #
 # Knobs (environment): BENCH_GIB, BENCH_ENTRIES, BENCH_RUNS (default 5), BENCH_COLD (auto),
-# BENCH_BIG_TIB (default 4), BENCH_FILES,
-# BENCH_TMPDIR (where inputs go; default $TMPDIR or /tmp; needs about 3.5 x BENCH_GIB free),
+# BENCH_BIG_TIB (default 4), BENCH_FILES, BENCH_FILES9,
+# BENCH_TMPDIR (where inputs go; default $TMPDIR or /tmp; needs about 4.5 x BENCH_GIB free),
 # BENCH_JSON (results file; default $BENCH_TMPDIR/gefs-bench.json), SCRATCH_PATH (passed to
 # swift build as --scratch-path). Missing tools (time, xxhsum, btrfs-progs) are installed
 # with apt-get.
@@ -41,6 +46,7 @@ fi
 runs=${BENCH_RUNS:-5}
 big_tib=${BENCH_BIG_TIB:-4}
 if [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ]; then nfiles=${BENCH_FILES:-20000}; else nfiles=${BENCH_FILES:-200000}; fi
+if [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ]; then nfiles9=${BENCH_FILES9:-20000}; else nfiles9=${BENCH_FILES9:-1000000}; fi
 tmp=${BENCH_TMPDIR:-${TMPDIR:-/tmp}}
 out=${BENCH_JSON:-$tmp/gefs-bench.json}
 
@@ -63,10 +69,10 @@ bash scripts/setup.sh
 
 build=(swift build -c release ${SCRATCH_PATH:+--scratch-path "$SCRATCH_PATH"})
 say "bench: building (release)"
-for p in mkgefs gefs-fsck gefs-replay gefs-logdump gefs-bench-log; do "${build[@]}" --product "$p" >/dev/null; done
+for p in mkgefs gefs-fsck gefs-replay gefs-logdump gefs-restore gefs-bench-log; do "${build[@]}" --product "$p" >/dev/null; done
 bin=$("${build[@]}" --show-bin-path)
 
-need=$(awk -v g="$gib" 'BEGIN { printf "%d", g * 3.5 * 1048576 + 2097152 }')
+need=$(awk -v g="$gib" -v m="$nfiles9" 'BEGIN { a = g * 4.5 * 1048576; b = m * 17.5; printf "%d", (a > b ? a : b) + 2097152 }')
 have=$(df -Pk "$tmp" | awk 'NR == 2 { print $4 }')
 if [ "$have" -lt "$need" ]; then
     say "bench: $tmp has $((have >> 20)) GiB free, the inputs need $((need >> 20)) GiB (set BENCH_TMPDIR or BENCH_GIB)"
@@ -167,8 +173,20 @@ say "bench: mkgefs -d"
 img="$work/gefs.img"
 t_mkgefs=$(best "$bin/mkgefs" -f -s "${img_mib}M" -d "$src" "$img")
 data_blocks=$(sed -n 's/^populated .* \([0-9]*\) data blocks.*/\1/p' "$work/out")
+mem_mkgefs=$(peak)
 img_bytes=$(stat -c %s "$img")
 # Let writeback finish, so that it does not run during the timings.
+sync
+
+# --- mkgefs -t 9front -d: the same files in gefs9.00 ------------------------------------------
+say "bench: mkgefs -t 9front -d"
+img9="$work/gefs9.img"
+# The same room, plus what the genuine reserve keeps back (at most 8 MiB an arena, 8 arenas).
+img9_mib=$(( img_mib + 80 )); [ "$img9_mib" -ge 129 ] || img9_mib=129
+t_mkgefs9=$(best "$bin/mkgefs" -t 9front -f -s "${img9_mib}M" -d "$src" "$img9")
+mem_mkgefs9=$(peak)
+grep -q '^qgen       1$' "$work/out" || { say "bench: mkgefs -t 9front -d failed"; exit 1; }
+rm -f "$img9"
 sync
 
 # --- btrfs: the same files -----------------------------------------------------------------
@@ -226,6 +244,24 @@ if [ "$cold" = yes ]; then
     c_read=$(once_cold dd if="$img" of=/dev/null bs=1M)
     c_btrfs=$(once_cold btrfs check --check-data-csum "$bimg")
 fi
+# --- gefs-restore against cp -a ---------------------------------------------------------------
+# Both write the same files into the same file system; they take turns, each round after the
+# last one's output is removed and written back (sync), so that neither pays for the other's
+# writeback. The restored tree is compared with the source after the last round.
+say "bench: gefs-restore -m against cp -a"
+rdest="$work/restored"; cdest="$work/copied"
+for round in $(seq 0 "$runs"); do
+    rm -rf "$rdest" "$cdest"; sync
+    timed restore "$round" "$bin/gefs-restore" -m "$img" "$rdest"
+    [ "$round" = "$runs" ] || rm -rf "$rdest"
+    sync
+    timed cpa "$round" cp -a "$src" "$cdest"
+    rm -rf "$cdest"; sync
+done
+t_restore=$(cat "$work/best.restore"); mem_restore=$(peak restore); cpu_restore=$(cpu restore)
+t_cpa=$(cat "$work/best.cpa"); mem_cpa=$(peak cpa); cpu_cpa=$(cpu cpa)
+if ! diff -r "$src" "$rdest" >/dev/null; then say "bench: the restored tree differs from the source"; exit 1; fi
+rm -rf "$rdest"
 rm -rf "$src" "$bimg"
 
 # --- Many small files: directory state per file ------------------------------------------
@@ -254,6 +290,32 @@ t_many=$(best "$bin/gefs-fsck" -n "$mimg")
 mem_many=$(peak)
 many_blocks=$(( $(stat -c %s "$mimg") / 16384 ))
 rm -f "$mimg"
+
+# --- mkgefs -t 9front -d, many small files ------------------------------------------------
+say "bench: mkgefs -t 9front -d, $nfiles9 one-byte files"
+shm=""
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then shm=$(mktemp -d /dev/shm/gefs-bench.XXXXXX); fi
+many9="${shm:-$work}/many9"
+python3 - "$many9" "$nfiles9" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, "d%04d" % (i // 1000))
+    if i % 1000 == 0: os.makedirs(d)
+    with open(os.path.join(d, "file-%07d" % i), "wb") as f: f.write(b"x")
+PY
+m9img="$work/many9.img"
+# One data block a file, the trees, and the reserve.
+m9_mib=$(( nfiles9 * 17 / 1024 + 256 ))
+t0=$(now)
+/usr/bin/time -v -o "$work/rusage" "$bin/mkgefs" -t 9front -f -s "${m9_mib}M" -d "$many9" "$m9img" >"$work/out" 2>/dev/null \
+    || { say "bench: mkgefs -t 9front -d failed on $nfiles9 files"; exit 1; }
+t1=$(now)
+t_many9=$(awk -v a="$t0" -v z="$t1" 'BEGIN { printf "%.4f", z - a }')
+mem_many9=$(peak)
+rm -rf "$many9" ${shm:+"$shm"} "$m9img"
+shm=""
+sync
 
 # --- Memory at scale: a fresh, sparse image of BENCH_BIG_TIB TiB --------------------------------
 say "bench: gefs-fsck -n on a fresh ${big_tib} TiB sparse image"
@@ -291,7 +353,9 @@ r = {
   "commit": "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)",
   "files": {"count": $files, "directories": $dirs, "bytes": $src_bytes},
   "mkgefs": {"seconds": $t_mkgefs, "image_bytes": $img_bytes, "data_blocks": ${data_blocks:-0},
-             "mib_per_s": $src_bytes / $t_mkgefs / 1048576},
+             "mib_per_s": $src_bytes / $t_mkgefs / 1048576, "peak_kib": $mem_mkgefs},
+  "mkgefs9": {"seconds": $t_mkgefs9, "mib_per_s": $src_bytes / $t_mkgefs9 / 1048576, "peak_kib": $mem_mkgefs9,
+              "many_files": $nfiles9, "many_seconds": $t_many9, "many_peak_kib": $mem_many9},
   "fsck": {"seconds": $t_fsck, "cpu_seconds": $cpu_fsck, "peak_kib": $mem_fsck, "image_blocks": $image_blocks,
            "reachable_blocks": $reachable, "reachable_bytes": $reach_bytes,
            "memory_target_kib": 65536 + $image_blocks * 2 / 8 / 1024},
@@ -301,6 +365,8 @@ r = {
            "fsck_peak_kib": $mem_many, "memory_target_kib": 65536 + $many_blocks * 2 / 8 / 1024},
   "big": {"tib": $big_tib, "blocks": $big_blocks, "fsck_seconds": $t_big, "fsck_peak_kib": $mem_big,
           "memory_target_kib": 65536 + $big_blocks * 2 / 8 / 1024},
+  "restore": {"seconds": $t_restore, "cpu_seconds": $cpu_restore, "peak_kib": $mem_restore,
+              "cp_seconds": $t_cpa, "cp_cpu_seconds": $cpu_cpa, "cp_peak_kib": $mem_cpa},
   "btrfs": {"mkfs_seconds": $t_mkbtrfs, "check_seconds": $t_btrfs, "check_cpu_seconds": $cpu_btrfs, "check_peak_kib": $mem_btrfs},
   "log": {"entries": $log_entries, "blocks": $log_blocks, "replay_seconds": $t_replay, "replay_peak_kib": $mem_replay,
           "logdump_seconds": $t_logdump, "logdump_lines": $log_lines, "logdump_json_seconds": $t_logjson},
@@ -312,13 +378,15 @@ f, x, b, L = r["fsck"], r["xxhsum"], r["btrfs"], r["log"]
 r["ratios"] = {"fsck_over_hash_floor": f["seconds"] / x["reachable_seconds"],
                "fsck_cpu_over_hash_floor_cpu": f["cpu_seconds"] / (x["image_cpu_seconds"] * f["reachable_bytes"] / $img_bytes),
                "fsck_over_read": f["seconds"] / r["read"]["image_seconds"],
-               "btrfs_check_over_fsck": b["check_seconds"] / f["seconds"]}
+               "btrfs_check_over_fsck": b["check_seconds"] / f["seconds"],
+               "restore_over_cp": r["restore"]["seconds"] / r["restore"]["cp_seconds"]}
 r["rates"] = {"replay_entries_per_s": L["entries"] / L["replay_seconds"],
               "logdump_lines_per_s": L["logdump_lines"] / L["logdump_seconds"],
               "logdump_json_entries_per_s": L["entries"] / L["logdump_json_seconds"],
               "mkgefs_mib_per_s": r["mkgefs"]["mib_per_s"],
               "fsck_reachable_mib_per_s": f["reachable_bytes"] / f["seconds"] / 1048576}
 r["targets"] = {"fsck_within_1_5x_hash_floor": r["ratios"]["fsck_over_hash_floor"] <= 1.5,
+                "restore_within_1_5x_cp": r["ratios"]["restore_over_cp"] <= 1.5,
                 "fsck_faster_than_btrfs_check": b["check_seconds"] > f["seconds"],
                 "replay_20m_entries_per_s": r["rates"]["replay_entries_per_s"] >= 20e6,
                 "fsck_memory_under_64mib_plus_2_bits_per_block": f["peak_kib"] <= f["memory_target_kib"]
@@ -336,7 +404,9 @@ print()
 def row(label, seconds, rest=""):
     print("%-31s %8.3f s   %s" % (label, seconds, rest))
 M, G = r["many"], r["big"]
-row("mkgefs -d populate", r["mkgefs"]["seconds"], "%.0f MiB/s" % r["mkgefs"]["mib_per_s"])
+row("mkgefs -d populate", r["mkgefs"]["seconds"], "%.0f MiB/s, peak memory %.1f MiB" % (r["mkgefs"]["mib_per_s"], r["mkgefs"]["peak_kib"] / 1024))
+K = r["mkgefs9"]
+row("mkgefs -t 9front -d populate", K["seconds"], "%.0f MiB/s, peak memory %.1f MiB" % (K["mib_per_s"], K["peak_kib"] / 1024))
 row("gefs-fsck -n", f["seconds"], "%.0f MiB/s of reachable blocks, %.3f s CPU, peak memory %.1f MiB (target %.1f MiB)"
     % (r["rates"]["fsck_reachable_mib_per_s"], f["cpu_seconds"], f["peak_kib"] / 1024, f["memory_target_kib"] / 1024))
 row("xxhsum -H3 (the hash floor)", x["reachable_seconds"], "(%.3f s for the whole image); fsck / floor %.2f  [target <= 1.5: %s]; in CPU time %.2f"
@@ -346,6 +416,11 @@ row("dd (reading the image once)", r["read"]["image_seconds"], "fsck / read %.2f
 row("btrfs check --check-data-csum", b["check_seconds"], "%.3f s CPU, peak memory %.1f MiB; btrfs / fsck %.2f  [target > 1: %s]"
     % (b["check_cpu_seconds"], b["check_peak_kib"] / 1024, r["ratios"]["btrfs_check_over_fsck"], ok(r["targets"]["fsck_faster_than_btrfs_check"])))
 row("mkfs.btrfs --rootdir", b["mkfs_seconds"], "(once)")
+R = r["restore"]
+row("gefs-restore -m", R["seconds"], "%.0f MiB/s, %.3f s CPU, peak memory %.1f MiB; restore / cp -a %.2f  [target <= 1.5: %s]"
+    % ($src_bytes / R["seconds"] / 1048576, R["cpu_seconds"], R["peak_kib"] / 1024, r["ratios"]["restore_over_cp"],
+       ok(r["targets"]["restore_within_1_5x_cp"])))
+row("cp -a (the same files)", R["cp_seconds"], "%.3f s CPU, peak memory %.1f MiB" % (R["cp_cpu_seconds"], R["cp_peak_kib"] / 1024))
 row("gefs-replay", L["replay_seconds"], "%.1f M entries/s (%d entries, %d log blocks)  [target >= 20: %s]"
     % (r["rates"]["replay_entries_per_s"] / 1e6, L["entries"], L["blocks"], ok(r["targets"]["replay_20m_entries_per_s"])))
 row("gefs-logdump", L["logdump_seconds"], "%.1f M lines/s (%d lines)" % (r["rates"]["logdump_lines_per_s"] / 1e6, L["logdump_lines"]))
@@ -353,6 +428,8 @@ row("gefs-logdump --json", L["logdump_json_seconds"], "%.1f M entries/s" % (r["r
 row("mkgefs -d, %d small files" % M["files"], M["mkgefs_seconds"], "%.0f files/s" % (M["files"] / M["mkgefs_seconds"]))
 row("gefs-fsck -n, those files", M["fsck_seconds"], "peak memory %.1f MiB (target %.1f MiB for %d blocks)"
     % (M["fsck_peak_kib"] / 1024, M["memory_target_kib"] / 1024, M["blocks"]))
+row("mkgefs -t 9front, %d files" % K["many_files"], K["many_seconds"], "%.0f files/s, peak memory %.1f MiB"
+    % (K["many_files"] / K["many_seconds"], K["many_peak_kib"] / 1024))
 row("gefs-fsck -n, fresh %g TiB" % G["tib"], G["fsck_seconds"], "peak memory %.1f MiB (target %.1f MiB for %d blocks)"
     % (G["fsck_peak_kib"] / 1024, G["memory_target_kib"] / 1024, G["blocks"]))
 print("memory target (64 MiB + 2 bits per block, all three images): %s" % ok(r["targets"]["fsck_memory_under_64mib_plus_2_bits_per_block"]))

@@ -4,7 +4,7 @@ import TestSupport
 
 /// Bulk loading (FORMAT.md §9.1–§9.3): every record comes back in order, pivots have correct
 /// separators and fills and at least two children, all leaves are at one depth.
-final class TreeBuilderTests: XCTestCase {
+class TreeBuilderTests: XCTestCase {
     var rng = SeededRandom(seed: 0x7472_6565)
 
     /// Builds into a dictionary of blocks, addresses handed out in placement order.

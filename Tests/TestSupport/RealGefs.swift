@@ -1,50 +1,47 @@
 import Foundation
 
-/// The genuine 9front gefs built for Linux (`../shared/realgefs`, beside the package; its README
-/// says how it works): `mkreal.sh` makes genuine gefs9.00 images through gefs's own ream, file
-/// server, console and sync, and runs gefs's own check.
+/// The genuine 9front gefs on Linux (`../shared/realgefs`, beside the package root), driven
+/// through its `mkreal.sh`. It builds itself on first use; when it cannot be found or built,
+/// `unavailable` says why and tests skip with that reason.
 public enum RealGefs {
-    /// The kit: `$GEFS_REALGEFS_KIT`, else `../shared/realgefs` next to the package.
-    public static var kit: URL {
-        if let k = ProcessInfo.processInfo.environment["GEFS_REALGEFS_KIT"] { return URL(fileURLWithPath: k) }
-        return Fixtures.root.deletingLastPathComponent().appendingPathComponent("shared/realgefs")
-    }
+    public static let kit = Fixtures.root.deletingLastPathComponent().appendingPathComponent("shared/realgefs")
+    public static var script: String { kit.appendingPathComponent("mkreal.sh").path }
 
-    /// Where the kit builds `realgefs`: `$REALGEFS_BUILD`, else `$TMPDIR/gefs-realgefs`, as
-    /// mkreal.sh does, so that every test process shares one build.
-    static var buildDir: String {
-        let env = ProcessInfo.processInfo.environment
-        return env["REALGEFS_BUILD"] ?? ((env["TMPDIR"] ?? "/tmp") + "/gefs-realgefs")
-    }
-
-    /// The `realgefs` binary, built (or found up to date) once per test process; nil with the
-    /// reason when it cannot be built here.
-    public static let binary: Result<String, RealGefsUnavailable> = {
-        let script = kit.appendingPathComponent("mkreal.sh").path
-        guard FileManager.default.isExecutableFile(atPath: script) else {
-            return .failure(RealGefsUnavailable(reason: "no realgefs kit at \(kit.path) (set GEFS_REALGEFS_KIT)"))
+    /// Why the kit cannot be used here, or nil when it built.
+    public static let unavailable: String? = {
+        guard FileManager.default.fileExists(atPath: script) else { return "no genuine gefs kit at \(kit.path)" }
+        let build = ProcessInfo.processInfo.environment["REALGEFS_BUILD"]
+            ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("gefs-realgefs")
+        // As mkreal.sh builds: serialised with flock, so that parallel runs share one build.
+        let sh = "mkdir -p \"$B\" && if command -v flock >/dev/null; then flock \"$B/.lock\" make -s -j2 -C \"$K\" O=\"$B\"; " +
+            "else make -s -j2 -C \"$K\" O=\"$B\"; fi"
+        guard let r = try? Fixtures.run("/bin/sh", ["-c", sh], env: ["B": build, "K": kit.path]) else {
+            return "cannot run make for the genuine gefs"
         }
-        let dir = buildDir
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let make = "make -s -j2 -C '\(kit.path)' O='\(dir)'"
-        let cmd = "if command -v flock >/dev/null 2>&1; then flock '\(dir)/.lock' \(make); else \(make); fi"
-        guard let r = try? Fixtures.run("/bin/sh", ["-c", cmd]), r.status == 0 else {
-            let why = (try? Fixtures.run("/bin/sh", ["-c", cmd]))?.stderr ?? "cannot run make"
-            return .failure(RealGefsUnavailable(reason: "realgefs does not build: \(why.suffix(400))"))
-        }
-        return .success(dir + "/realgefs")
+        guard r.status == 0 else { return "the genuine gefs does not build here: \(r.stderr.suffix(400))" }
+        return nil
     }()
 
-    /// Runs `mkreal.sh` with `args` through the built binary.
+    /// Runs `mkreal.sh` with `args`.
     @discardableResult
-    public static func mkreal(_ args: [String]) throws -> Fixtures.Result {
-        let bin = try binary.get()
-        return try Fixtures.run(kit.appendingPathComponent("mkreal.sh").path, args, env: ["REALGEFS": bin])
+    public static func run(_ args: [String]) throws -> Fixtures.Result {
+        try Fixtures.run("/bin/sh", [script] + args)
     }
-}
 
-public struct RealGefsUnavailable: Error, CustomStringConvertible {
-    public var reason: String
-    public init(reason: String) { self.reason = reason }
-    public var description: String { reason }
+    /// gefs's own check: status 0 and "check: ok" when it passes.
+    public static func check(_ image: String) throws -> Fixtures.Result { try run(["--check", image]) }
+
+    /// Every path of the snapshot `snap` as the genuine file server lists and reads it.
+    public static func list(_ image: String, snap: String = "main") throws -> (result: Fixtures.Result, entries: [[String: Any]]) {
+        let r = try run(["--ls", image, "--snap", snap, "--json"])
+        let entries = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [[String: Any]] ?? []
+        return (r, entries)
+    }
+
+    /// The write test: create, append, snapshot, sync, halt, check, read back.
+    public static func writeTest(_ image: String) throws -> (result: Fixtures.Result, report: [String: Any]) {
+        let r = try run(["--ls", image, "--write-test", "--json"])
+        let report = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any] ?? [:]
+        return (r, report)
+    }
 }

@@ -9,6 +9,24 @@ final class FsckToolTests: XCTestCase {
         try FsckCorpusTests.unpack(FsckCorpusTests.corpus.appendingPathComponent(d))
     }
 
+    /// `--no-data` checks every structure but reads no data block: a damaged data block goes
+    /// unseen, anything else is still found, and the report says which mode ran.
+    func testNoDataSkipsOnlyTheDataHashes() throws {
+        let img = try corpusImage("061-data-hash-mismatch")
+        let full = try Fixtures.tool("gefs-fsck", ["-n", img])
+        XCTAssertEqual(full.status, 4)
+        XCTAssertTrue(full.stdout.contains("data_hash_mismatch"), full.stdout)
+        let fast = try Fixtures.tool("gefs-fsck", ["-n", "--no-data", img])
+        XCTAssertEqual(fast.status, 0, fast.stdout)
+        XCTAssertFalse(fast.stdout.contains("data_hash_mismatch"), fast.stdout)
+        XCTAssertTrue(fast.stdout.contains("Pass 3: Checking trees, data and deadlists (data blocks not verified: --no-data)"), fast.stdout)
+        let json = try Fixtures.tool("gefs-fsck", ["-n", "--no-data", "--json", img])
+        let doc = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(doc["data_verified"] as? Bool, false)
+        let other = try corpusImage("062-data-orphan-past-length")
+        XCTAssertTrue(try Fixtures.tool("gefs-fsck", ["-n", "--no-data", other]).stdout.contains("data_orphan"))
+    }
+
     func testUsageErrorsExit16() throws {
         for args in [["-n", "-y", "x.img"], [], ["--no-such-option", "x.img"], ["-C", "-3", "x.img"]] {
             let r = try Fixtures.tool("gefs-fsck", args)

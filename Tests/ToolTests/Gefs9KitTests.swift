@@ -8,8 +8,13 @@ import TestSupport
 /// what the tools count agrees — used blocks are the reachable ones plus the unreachable ones
 /// gefs-fsck names plus the two tail blocks of every arena (FORMAT-9FRONT.md §12), and the
 /// replay, log and arena dumps give the same used space and log blocks. Skipped, with the
-/// reason, only when realgefs cannot be built here.
+/// reason, only when realgefs cannot be built here (`RealGefs.unavailable`).
 final class Gefs9KitTests: XCTestCase {
+    struct KitError: Error, CustomStringConvertible {
+        var description: String
+        init(_ d: String) { description = d }
+    }
+
     enum Shape: String {
         case fresh, populated, churn, kconfCron = "kconf-cron", multiBlockLog = "multi-block-log", height3 = "height-3"
     }
@@ -20,9 +25,9 @@ final class Gefs9KitTests: XCTestCase {
     static let B = 16384
 
     func image(_ shape: Shape) throws -> String {
-        if case let .failure(why) = RealGefs.binary {
+        if let why = RealGefs.unavailable {
             print("Gefs9KitTests skipped: \(why)")
-            throw XCTSkip(why.reason)
+            throw XCTSkip(why)
         }
         if let p = Self.made[shape] { return p }
         let path = Self.dir.appendingPathComponent("\(shape.rawValue).img").path
@@ -41,10 +46,10 @@ final class Gefs9KitTests: XCTestCase {
             args = ["--size", "256M", "--root", try tree(dirs: 100, files: 300, bytes: { _, _ in 0 }), "--snap", "", "--settle", "1"]
         }
         let t0 = Date()
-        let r = try RealGefs.mkreal([path] + args)
+        let r = try RealGefs.run([path] + args)
         guard r.status == 0 else {
             XCTFail("mkreal.sh \(shape.rawValue): exit \(r.status)\n\(r.stderr)")
-            throw RealGefsUnavailable(reason: "mkreal.sh failed")
+            throw KitError("mkreal.sh failed")
         }
         print("Gefs9KitTests: \(shape.rawValue) made by the genuine gefs in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
         Self.made[shape] = path
@@ -63,7 +68,7 @@ final class Gefs9KitTests: XCTestCase {
                 let n = bytes(d, i)
                 let data = Data((0..<n).map { line[$0 % line.count] })
                 guard FileManager.default.createFile(atPath: sub.appendingPathComponent(String(format: "f%03d", i)).path, contents: data) else {
-                    throw RealGefsUnavailable(reason: "cannot write the host tree")
+                    throw KitError("cannot write the host tree")
                 }
             }
         }
@@ -72,7 +77,7 @@ final class Gefs9KitTests: XCTestCase {
 
     func json(_ r: Fixtures.Result, _ what: String) throws -> [String: Any] {
         guard let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
-            throw RealGefsUnavailable(reason: "\(what) printed no JSON object")
+            throw KitError("\(what) printed no JSON object")
         }
         return o
     }
@@ -163,7 +168,7 @@ final class Gefs9KitTests: XCTestCase {
         let fsck = try checkTools(path, "kconf-cron")
         // The timer's automatic snapshots are labels of their own (main@minute.…).
         XCTAssertGreaterThan(summary(fsck)["labels"] as! Int, 4)
-        let labels = try RealGefs.mkreal(["--labels", path])
+        let labels = try RealGefs.run(["--labels", path])
         XCTAssertTrue(labels.stdout.contains("main@minute."), labels.stdout)
     }
 

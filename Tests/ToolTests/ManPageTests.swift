@@ -5,7 +5,7 @@ import TestSupport
 /// Every option a tool's --help names is documented in its man page, and every option the man
 /// page's OPTIONS section names is one the tool accepts.
 final class ManPageTests: XCTestCase {
-    static let tools = ["mkgefs", "gefs-fsck", "gefs-logdump", "gefs-replay", "gefs-arenadump"]
+    static let tools = ["mkgefs", "gefs-fsck", "gefs-logdump", "gefs-replay", "gefs-arenadump", "gefs-restore"]
 
     func longOptions(_ text: String) -> Set<String> {
         let re = try! NSRegularExpression(pattern: "--[a-z][a-z-]*")

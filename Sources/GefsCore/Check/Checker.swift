@@ -44,6 +44,9 @@ public final class Checker {
     /// a time: memory stays near one bit per block of the image (see `SpaceClassification`).
     public var keepsFreeMaps = true
 
+    /// Whether data blocks are read and hashed (off: `--no-data`, every structure still checked).
+    public var verifiesData = true
+
     /// `(pass, current, max)` as a pass goes on.
     public var progress: ((CheckPass, Int, Int) -> Void)?
     /// Called with a line as each snapshot and tree is walked (`-v`).

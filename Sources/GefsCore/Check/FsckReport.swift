@@ -21,6 +21,8 @@ public struct FsckReport {
     public var image: String
     /// The on-disk format the image's magic named, once it is open.
     public var format: String?
+    /// Whether data blocks were hashed (false with `--no-data`).
+    public var dataVerified = true
     public var passes: [PassTime] = []
     public var problems: [Problem] = []
     public var summary = CheckSummary()
@@ -86,6 +88,7 @@ public struct FsckReport {
         return .obj([
             "image": .string(image),
             "format": format.map { .string($0) },
+            "data_verified": .bool(dataVerified),
             "exit": JSON(Int(exitStatus)),
             "error": operationalError.map { .string($0) },
             "passes": .array(passes.map { p in

@@ -1,21 +1,22 @@
 /// Pass 1: the superblock's `snapdl` (FORMAT.md §6, §9.6). Its two ends are both blocks or both
 /// none: an empty snapdl has addresses −1 and hashes 0. One end −1 and the other not leaves the
-/// chain without a head or a tail; both −1 with a hash is not the empty value (in gefs8.00: the
-/// genuine gefs9.00 writer leaves hashes −1 there, and any hash is accepted, FORMAT-9FRONT.md §14).
+/// chain without a head or a tail; both −1 with a hash is not the empty value.
 extension Checker {
     func checkSnapdl() {
         let sb = image.superblock
         let (hd, tl) = (sb.snapdlHead, sb.snapdlTail)
         // The current copy's block (both copies hold the same fields unless pass 1 says otherwise).
-        let addr = image.currentSlot == .sb0 ? Int64(0) : image.sb1.addr ?? sb.fssize - Format.blockSize64
+        let addr = (image.currentSlot == .sb0 ? image.sb0 : image.sb1).addr
         func report(_ why: String) {
             add(Problem(.superblockSnapdlInvalid, "snapdl \(why)", block: addr))
         }
         switch (hd.isNull, tl.isNull) {
         case (true, false): report("head is -1 but its tail is \(hex(tl.addr)): the chain has no head")
         case (false, true): report("tail is -1 but its head is \(hex(hd.addr)): the chain has no tail")
-        case (true, true) where image.format.grading.emptySnapdlHashChecked && (hd.hash != 0 || tl.hash != 0):
-            report("is empty (head and tail -1) but carries hashes \(hex(hd.hash)) and \(hex(tl.hash)), not 0")
+        case (true, true):
+            // gefs9.00 writes −1 there and accepts anything (FORMAT-9FRONT.md §14).
+            guard let want = image.format.grading.emptySnapdlHash, hd.hash != want || tl.hash != want else { break }
+            report("is empty (head and tail -1) but carries hashes \(hex(hd.hash)) and \(hex(tl.hash)), not \(want)")
         default: break
         }
     }

@@ -135,7 +135,7 @@ extension Checker {
         noteReach(bp.addr, v.tree)
         guard mark(bp.addr, .data, from: "\(v.tree.name) \(KeyRange.show(key))") else { return }
         tick()
-        data.add(PendingData(bp: bp, key: key), tree: v.tree.name)
+        if verifiesData { data.add(PendingData(bp: bp, key: key), tree: v.tree.name) }
     }
 
     func checkGen(_ bp: BlockPointer, of tree: TreeRoot?, from: @autoclosure () -> String) {

@@ -15,9 +15,6 @@ public struct Grading: Sendable {
     /// The same when replay aborted (a bad op, a broken chain, a block that fails its hash):
     /// what replay gives then is not the arena's state, so a format may say nothing (nil).
     public var usedMismatchAfterAbort: ProblemCode?
-    /// Whether an empty `snapdl` (addresses −1) must carry hashes 0 (gefs8.00); gefs9.00 writes
-    /// −1 there and accepts any hash while the address is −1 (FORMAT-9FRONT.md §14).
-    public var emptySnapdlHashChecked: Bool
     /// Allocated blocks that nothing reaches.
     public var unreachable: ProblemCode
     /// Whether each unreachable run is read and named by what it probably was (a previous log
@@ -41,6 +38,8 @@ public struct Grading: Sendable {
     public var controlByteName: ProblemCode?
     /// A Kdlist whose gen is no snapshot, or whose bgen is outside (base, pred].
     public var deadlistGen: ProblemCode
+    /// The hash both ends of an empty `snapdl` must carry; nil: any.
+    public var emptySnapdlHash: UInt64?
     /// Whether the format's own loader refuses an image when the first two bytes of a
     /// superblock slot are no block type, even beside a valid copy (FORMAT-9FRONT.md §4): such a
     /// copy is then an error, not `copyInvalidBesideValid`.
@@ -51,18 +50,16 @@ public struct Grading: Sendable {
                 nrefTooHigh: ProblemCode, genZeroSelfPred: Bool, xdirFlagDefined: Bool, confKeys: Bool,
                 labelFlags: UInt32, labelFlagsDeprecated: UInt32, labelFlagDeprecated: ProblemCode?,
                 labelFlagUnknown: ProblemCode, controlByteName: ProblemCode?, deadlistGen: ProblemCode,
-                unknownSuperblockTypeRefused: Bool = false, usedMismatchAfterAbort: ProblemCode? = nil,
-                emptySnapdlHashChecked: Bool = true) {
+                emptySnapdlHash: UInt64?, unknownSuperblockTypeRefused: Bool = false, usedMismatchAfterAbort: ProblemCode? = nil) {
         self.copyInvalidBesideValid = copyInvalidBesideValid; self.neverSynced = neverSynced
         self.usedMismatchAtBarrier = usedMismatchAtBarrier; self.usedMismatchWithoutBarrier = usedMismatchWithoutBarrier
         self.unreachable = unreachable; self.namesUnreachable = namesUnreachable; self.nrefTooHigh = nrefTooHigh
         self.genZeroSelfPred = genZeroSelfPred; self.xdirFlagDefined = xdirFlagDefined; self.confKeys = confKeys
         self.labelFlags = labelFlags; self.labelFlagsDeprecated = labelFlagsDeprecated
         self.labelFlagDeprecated = labelFlagDeprecated; self.labelFlagUnknown = labelFlagUnknown
-        self.controlByteName = controlByteName; self.deadlistGen = deadlistGen
+        self.controlByteName = controlByteName; self.deadlistGen = deadlistGen; self.emptySnapdlHash = emptySnapdlHash
         self.unknownSuperblockTypeRefused = unknownSuperblockTypeRefused
         self.usedMismatchAfterAbort = usedMismatchAfterAbort
-        self.emptySnapdlHashChecked = emptySnapdlHashChecked
     }
 }
 

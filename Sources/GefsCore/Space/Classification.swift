@@ -47,7 +47,7 @@ public struct SpaceClassification: Sendable {
 
     /// A classification sized for `image` (its file system size).
     public init(image: Image) {
-        self.init(blockCount: Int(max(image.superblock.fssize, image.device.size) / Format.blockSize64))
+        self.init(blockCount: Int(image.format.claimedSize(image.superblock, deviceSize: image.device.size) / Format.blockSize64))
     }
 
     /// Blocks covered: `0 ..< blockCount`.

@@ -55,3 +55,39 @@ public enum MessageApply {
         return nil
     }
 }
+
+/// The messages of the pivots above a leaf, highest pivot first: each pivot's address and the
+/// slice of its buffer that falls in the leaf's key range.
+public typealias PendingMessages = [(pivot: Int64, messages: ArraySlice<Message>)]
+
+extension MessageApply {
+    /// The logical view of one leaf (FORMAT.md §9.3–§9.4): its records merged with the messages
+    /// above it, each key's messages applied lowest pivot first, table order within one. Calls
+    /// `record` with every key that has a value, in key order, until it returns false, and
+    /// `failure` with each message that does not apply and the pivot holding it. Returns
+    /// whether `record` asked to stop.
+    @discardableResult
+    public static func merge(_ records: [Record], _ pending: PendingMessages, failure: (Failure, Int64) -> Void,
+                             record: ([UInt8], [UInt8]) throws -> Bool) rethrows -> Bool {
+        var heads = pending.map { $0.messages.startIndex }
+        var r = 0
+        while true {
+            var key: [UInt8]? = r < records.count ? records[r].key : nil
+            for (j, p) in pending.enumerated() where heads[j] < p.messages.endIndex {
+                let k = p.messages[heads[j]].key
+                if key == nil || compareKeys(k, key!) < 0 { key = k }
+            }
+            guard let key else { return false }
+            var value: [UInt8]?
+            if r < records.count, records[r].key == key { value = records[r].value; r += 1 }
+            for j in pending.indices.reversed() {
+                let msgs = pending[j].messages
+                while heads[j] < msgs.endIndex, msgs[heads[j]].key == key {
+                    if let f = apply(msgs[heads[j]], to: &value) { failure(f, pending[j].pivot) }
+                    heads[j] += 1
+                }
+            }
+            if let value, try !record(key, value) { return true }
+        }
+    }
+}

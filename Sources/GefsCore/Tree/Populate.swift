@@ -1,23 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
-/// Why a host directory cannot be copied into an image. One line, naming the path.
-public enum PopulateError: Error, Equatable, CustomStringConvertible {
-    case notDirectory(String)
-    case unreadable(String, String)
-    case changed(String, String)
-
-    public var description: String {
-        switch self {
-        case let .notDirectory(p): return "\(p): not a directory"
-        case let .unreadable(p, why): return "\(p): cannot read: \(why)"
-        case let .changed(p, why): return "\(p): changed while being copied: \(why)"
-        }
-    }
-}
+/// Why a host directory cannot be copied into an image (the Device layer's host errors).
+public typealias PopulateError = HostFileError
 
 /// One file or directory found under the host directory, with the qid it gets.
 public struct HostEntry: Equatable, Sendable {
@@ -59,37 +41,36 @@ public enum Populate {
     /// symbolic links, devices, FIFOs, sockets, names gefs cannot hold and directories met twice
     /// are skipped with one warning each. Every kept file and directory is opened once, so an
     /// unreadable one fails the scan, before anything is written.
-    public static func scan(_ root: String, firstQid: UInt64 = 3) throws -> HostScan {
+    public static func scan(_ root: String, firstQid: UInt64 = 3, names: NameRule = .gefs8) throws -> HostScan {
         let rootPath = Array(root.utf8)
-        let st = try status(rootPath, follow: true)
-        guard st.st_mode & S_IFMT == S_IFDIR else { throw PopulateError.notDirectory(root) }
+        let st = try HostStatus.of(rootPath, follow: true)
+        guard st.kind == .directory else { throw PopulateError.notDirectory(root) }
         var result = HostScan(root: root, entries: [], warnings: [], nextqid: firstQid)
-        var seen: Set<[UInt64]> = [[UInt64(st.st_dev), UInt64(st.st_ino)]]
+        var seen: Set<[UInt64]> = [st.identity]
         // Pending names, last to visit first: children are pushed in reverse byte order.
         var stack: [(path: [UInt8], name: [UInt8], parent: UInt64)] = []
-        for name in try list(rootPath).reversed() { stack.append((join(rootPath, name), name, 0)) }
+        for name in try HostDirectory.names(rootPath).reversed() { stack.append((HostDirectory.join(rootPath, name), name, 0)) }
         while let (path, name, parent) = stack.popLast() {
-            if let why = unholdable(name) {
+            if let why = unholdable(name, names) {
                 result.warnings.append("skipped \(printable(path)): \(why)")
                 continue
             }
-            let st = try status(path)
-            let type = st.st_mode & S_IFMT
-            guard type == S_IFDIR || type == S_IFREG else {
-                result.warnings.append("skipped \(printable(path)): \(typeName(type))")
+            let st = try HostStatus.of(path)
+            guard st.kind == .directory || st.kind == .regular else {
+                result.warnings.append("skipped \(printable(path)): \(st.kind.name)")
                 continue
             }
-            if type == S_IFDIR, !seen.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted {
+            if st.kind == .directory, !seen.insert(st.identity).inserted {
                 result.warnings.append("skipped \(printable(path)): directory already copied (a bind mount loop)")
                 continue
             }
             let qid = result.nextqid
             result.nextqid += 1
             result.entries.append(HostEntry(path: path, name: name, parent: parent, qid: qid,
-                                            isDirectory: type == S_IFDIR, permissions: UInt32(st.st_mode) & 0o777,
-                                            mtime: nanoseconds(st.st_mtim), length: type == S_IFDIR ? 0 : Int64(st.st_size)))
-            if type == S_IFDIR {
-                for child in try list(path).reversed() { stack.append((join(path, child), child, qid)) }
+                                            isDirectory: st.kind == .directory, permissions: st.permissions,
+                                            mtime: st.mtime, length: st.kind == .directory ? 0 : st.size))
+            if st.kind == .directory {
+                for child in try HostDirectory.names(path).reversed() { stack.append((HostDirectory.join(path, child), child, qid)) }
             } else {
                 try HostFile(path).close()
             }
@@ -97,108 +78,21 @@ public enum Populate {
         return result
     }
 
+    /// Which names a format's file server accepts (§9.5 of each format's text).
+    public enum NameRule: Sendable {
+        /// FORMAT.md: 1 to 244 bytes, no `/` or NUL, not `.` or `..`.
+        case gefs8
+        /// FORMAT-9FRONT.md: the same, and no byte below 0x20 (the genuine gefs refuses them).
+        case gefs9
+    }
+
     /// Why gefs cannot hold a name (§9.5), or nil.
-    static func unholdable(_ name: [UInt8]) -> String? {
+    static func unholdable(_ name: [UInt8], _ rule: NameRule = .gefs8) -> String? {
         if name.count > Format.nameMax { return "name longer than \(Format.nameMax) bytes" }
         if name.contains(UInt8(ascii: "/")) || name.contains(0) { return "name contains '/' or NUL" }
         if name.isEmpty || name == [0x2e] || name == [0x2e, 0x2e] { return "name is empty, '.' or '..'" }
+        if rule == .gefs9, name.contains(where: { $0 < 0x20 }) { return "name contains a control character (the genuine gefs refuses bytes below 0x20)" }
         return nil
-    }
-
-    static func typeName(_ type: mode_t) -> String {
-        switch type {
-        case S_IFLNK: return "symbolic link"
-        case S_IFCHR: return "character device"
-        case S_IFBLK: return "block device"
-        case S_IFIFO: return "FIFO"
-        case S_IFSOCK: return "socket"
-        default: return "unsupported file type"
-        }
-    }
-
-    static func join(_ dir: [UInt8], _ name: [UInt8]) -> [UInt8] {
-        dir.last == UInt8(ascii: "/") ? dir + name : dir + [UInt8(ascii: "/")] + name
-    }
-
-    static func nanoseconds(_ t: timespec) -> Int64 {
-        let (s, o) = Int64(t.tv_sec).multipliedReportingOverflow(by: 1_000_000_000)
-        return o ? (t.tv_sec < 0 ? Int64.min : Int64.max) : s &+ Int64(t.tv_nsec)
-    }
-
-    static func status(_ path: [UInt8], follow: Bool = false) throws -> stat {
-        var st = stat()
-        guard withCString(path, { follow ? stat($0, &st) : lstat($0, &st) }) == 0 else {
-            throw PopulateError.unreadable(printable(path), errnoText())
-        }
-        return st
-    }
-
-    /// The names in a directory, `.` and `..` left out, in byte order.
-    static func list(_ path: [UInt8]) throws -> [[UInt8]] {
-        guard let dir = withCString(path, { opendir($0) }) else {
-            throw PopulateError.unreadable(printable(path), errnoText())
-        }
-        defer { closedir(dir) }
-        var names: [[UInt8]] = []
-        while true {
-            errno = 0
-            guard let ent = readdir(dir) else {
-                if errno != 0 { throw PopulateError.unreadable(printable(path), errnoText()) }
-                break
-            }
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                Array(raw.prefix { $0 != 0 })
-            }
-            if name == [0x2e] || name == [0x2e, 0x2e] { continue }
-            names.append(name)
-        }
-        return names.sorted { $0.lexicographicallyPrecedes($1) }
-    }
-}
-
-/// Calls `body` with `bytes` as a NUL-terminated C string.
-func withCString<T>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
-    (bytes + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) } }
-}
-
-func errnoText() -> String { String(cString: strerror(errno)) }
-
-/// A host file open for reading its blocks.
-struct HostFile {
-    let fd: Int32
-    let path: [UInt8]
-
-    init(_ path: [UInt8]) throws {
-        self.path = path
-        fd = withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { throw PopulateError.unreadable(printable(path), errnoText()) }
-    }
-
-    func close() { _ = Glibc.close(fd) }
-
-    /// Reads the `length` bytes the scan saw, one block at a time, and calls `body` with the
-    /// offset and the zero-padded block of every block that is not all zeros (holes are skipped).
-    func forEachDataBlock(length: Int64, _ body: (Int64, [UInt8]) throws -> Void) throws {
-        var block = [UInt8].zeroBlock()
-        var offset: Int64 = 0
-        while offset < length {
-            let want = Int(min(Format.blockSize64, length - offset))
-            var got = 0
-            while got < want {
-                let n = block.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, want - got, off_t(offset) + off_t(got)) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw PopulateError.unreadable(printable(path), errnoText())
-                }
-                guard n > 0 else {
-                    throw PopulateError.changed(printable(path), "it ends at \(offset + Int64(got)) bytes, not \(length)")
-                }
-                got += n
-            }
-            if want < Format.blockSize { block.withUnsafeMutableBytes { _ = memset($0.baseAddress! + want, 0, Format.blockSize - want) } }
-            if !block.allZero(0..<Format.blockSize) { try body(offset, block) }
-            offset += Format.blockSize64
-        }
     }
 }
 

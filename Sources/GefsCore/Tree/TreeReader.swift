@@ -147,7 +147,7 @@ struct Walker {
     var seen: Set<Int64> = []
 
     /// Messages waiting above a node, one list per pivot from the root down, each sorted by key.
-    typealias Pending = [(pivot: Int64, messages: ArraySlice<Message>)]
+    typealias Pending = PendingMessages
 
     init(reader: TreeReader, tree: TreeRoot, query: KeyRange, follow: ((BlockPointer, Int) -> Bool)?,
          onNode: ((NodeVisit) -> Void)?, onRecord: (([UInt8], [UInt8]) -> Bool)?, onProblem: @escaping (Problem) -> Void) {
@@ -269,27 +269,13 @@ struct Walker {
     /// query range, applying each key's messages lowest pivot first, table order within one.
     mutating func emit(_ records: [Record], pending: Pending, leaf: Int64) {
         guard onRecord != nil || pending.contains(where: { !$0.messages.isEmpty }) else { return }
-        var heads = pending.map { $0.messages.startIndex }
-        var r = 0
-        while !result.stopped {
-            var key: [UInt8]? = r < records.count ? records[r].key : nil
-            for (j, p) in pending.enumerated() where heads[j] < p.messages.endIndex {
-                let k = p.messages[heads[j]].key
-                if key == nil || compareKeys(k, key!) < 0 { key = k }
-            }
-            guard let key else { return }
-            var value: [UInt8]?
-            if r < records.count, records[r].key == key { value = records[r].value; r += 1 }
-            for j in pending.indices.reversed() {
-                let msgs = pending[j].messages
-                while heads[j] < msgs.endIndex, msgs[heads[j]].key == key {
-                    if let f = MessageApply.apply(msgs[heads[j]], to: &value) {
-                        report(f.code, "pivot \(hex(pending[j].pivot)): \(f.message)", block: pending[j].pivot)
-                    }
-                    heads[j] += 1
-                }
-            }
-            if let value, query.contains(key), let onRecord, !onRecord(key, value) { result.stopped = true }
+        let query = self.query, onRecord = self.onRecord
+        let stopped = MessageApply.merge(records, pending, failure: { f, pivot in
+            report(f.code, "pivot \(hex(pivot)): \(f.message)", block: pivot)
+        }) { key, value in
+            guard query.contains(key), let onRecord else { return true }
+            return onRecord(key, value)
         }
+        if stopped { result.stopped = true }
     }
 }

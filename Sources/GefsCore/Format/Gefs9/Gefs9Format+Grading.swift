@@ -8,7 +8,7 @@ extension Gefs9Format {
                 nrefTooHigh: .snapNrefHigh, genZeroSelfPred: true, xdirFlagDefined: false, confKeys: true,
                 labelFlags: LabelValue.mutable, labelFlagsDeprecated: 0x6, labelFlagDeprecated: .labelFlagDeprecated,
                 labelFlagUnknown: .labelFlagUnknown, controlByteName: .dirNameControl, deadlistGen: .deadlistGenStray,
-                unknownSuperblockTypeRefused: true, emptySnapdlHashChecked: false)
+                emptySnapdlHash: nil, unknownSuperblockTypeRefused: true)
     }
 
     /// Repairs and log rewrites of gefs9.00 (its genuine log layout and sync order, checked

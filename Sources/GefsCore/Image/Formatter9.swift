@@ -1,0 +1,224 @@
+/// Builds a gefs9.00 image: exactly what the genuine ream writes (FORMAT-9FRONT.md §11), and
+/// with a host directory, main populated from it and committed by one sync ("Populating main").
+///
+/// The populate streams: data blocks are written as they are read and tree nodes as soon as
+/// they are complete, straight to the device (nothing of the image is committed yet: every
+/// superblock location was zeroed first); the logs, ream's blocks, the arena copies and the
+/// superblocks follow in §10's order. Memory holds the scan, a sort order of its entries, two
+/// bits per block and a few nodes, never a file.
+///
+/// Placement (the writer's choice, §11): populate blocks are taken lowest first, arena after
+/// arena, each arena keeping the genuine allocator's reserve plus `spareBlocks` free; so every
+/// arena's added blocks are one or two runs and its log stays one block.
+///
+/// Without a device it only plans: every allocation and tree is made as for real, nothing is
+/// read from the files beyond what the `DataPlan` says, and nothing is written.
+public final class Formatter9 {
+    public let layout: Layout9
+    public let options: FormatOptions
+    let device: BlockDevice?
+    public private(set) var ream: Ream9
+    /// The arena new blocks come from now.
+    var current = 0
+    var allocations = 0
+    var populated: PopulateSummary?
+    var mainRoot: BlockPointer?
+    var mainHeight = 1
+    var nextqid = Ream9.firstQid
+
+    static let format = Gefs9Format()
+    /// Blocks every arena keeps free beyond the genuine allocator's reserve (§11: "the reserve
+    /// plus a few blocks"), for the log and the genuine gefs's first allocations.
+    public static let spareBlocks = 16
+    /// The sync generation a populate commits with (§11: `LogSync 1`, `qgen 1`).
+    public static let populateGen: UInt64 = 1
+
+    public init(layout: Layout9, options: FormatOptions, device: BlockDevice?) {
+        self.layout = layout
+        self.options = options
+        self.device = device
+        ream = Ream9(layout: layout, user: options.user, spare: Formatter9.spareBlocks)
+    }
+
+    /// One block for the populate: the lowest free one of the current arena, moving on when an
+    /// arena has nothing left beyond what it keeps.
+    func allocate() throws -> Int64 {
+        while current < ream.arenas.count {
+            if let addr = ream.arenas[current].allocate() {
+                allocations += 1
+                return addr
+            }
+            current += 1
+        }
+        throw AllocationError.full(allocated: allocations)
+    }
+
+    /// Writes a block of main's tree or data (gen 2) and returns the pointer to it.
+    func place(_ block: [UInt8]) throws -> BlockPointer {
+        let addr = try allocate()
+        guard let device else { return BlockPointer(addr: addr, hash: 0, gen: Ream9.mainGen) }
+        try device.write(block, at: addr)
+        return BlockPointer(addr: addr, hash: Formatter9.format.hash(block), gen: Ream9.mainGen)
+    }
+
+    /// Gives main a tree of its own holding the scanned host directory (§11, "Populating
+    /// main"): qids from 3, the scan's modes and times, uid, gid and muid 1 (the user), the
+    /// root as ream makes it but with the format time, a Kup for every directory, holes for
+    /// all-zero blocks. Records go to the tree in key order: Kdat (by qid and offset), Kent (by
+    /// parent, name length, name; the root's `Kent(−1, "")` last), Kup (by qid).
+    public func populate(_ scan: HostScan, plan: DataPlan) throws {
+        var summary = PopulateSummary()
+        summary.skipped = scan.warnings.count
+        var tree = TreeStream { [unowned self] node in try self.place(node.encodeBlock()) }
+        for (i, e) in scan.entries.enumerated() {
+            if e.isDirectory { summary.directories += 1; continue }
+            summary.files += 1
+            var blocks = 0
+            try forEachDataBlock(i, e, plan) { off, block in
+                var pointer = ByteWriter(capacity: Format.pointerSize)
+                try place(block).encode(into: &pointer)
+                try tree.add(Record(key: Key.dat(qid: e.qid, offset: UInt64(off)).encode(), value: pointer.bytes))
+                blocks += 1
+            }
+            summary.dataBlocks += blocks
+            summary.holes += e.blockCount - blocks
+        }
+        let order = scan.entries.indices.sorted { a, b in
+            let x = scan.entries[a], y = scan.entries[b]
+            if x.parent != y.parent { return x.parent < y.parent }
+            if x.name.count != y.name.count { return x.name.count < y.name.count }
+            return x.name.lexicographicallyPrecedes(y.name)
+        }
+        for i in order {
+            let e = scan.entries[i]
+            let x = Xdir(qidPath: e.qid, mode: (e.isDirectory ? Mode.dir : 0) | (e.permissions & 0o777), atime: e.mtime,
+                         mtime: e.mtime, length: UInt64(e.length), uid: 1, gid: 1, muid: 1)
+            try tree.add(Record(key: Key.ent(parent: e.parent, name: e.name).encode(), value: x.encode()))
+        }
+        try tree.add(Ream9.rootEntry(qid: Ream9.mainRootQid, time: options.time))
+        try tree.add(Ream9.up(Ream9.mainRootQid, .root))
+        for e in scan.entries where e.isDirectory {
+            try tree.add(Ream9.up(e.qid, .ent(parent: e.parent, name: e.name)))
+        }
+        summary.tree = try tree.finish()
+        mainRoot = summary.tree.root
+        mainHeight = summary.tree.height
+        nextqid = scan.nextqid
+        populated = summary
+    }
+
+    /// The non-hole blocks of entry `i`: read from the file when writing, else as planned.
+    func forEachDataBlock(_ i: Int, _ e: HostEntry, _ plan: DataPlan, _ body: (Int64, [UInt8]) throws -> Void) throws {
+        if device != nil {
+            guard e.length > 0 else { return }
+            let f = try HostFile(e.path)
+            defer { f.close() }
+            try f.forEachDataBlock(length: e.length, body)
+        } else {
+            let empty = [UInt8]()
+            for b in plan.dataBlocks(of: i, e) { try body(Int64(b) * Format.blockSize64, empty) }
+        }
+    }
+
+    /// Writes what is left in §10's order: pass 0 the log blocks and ream's tree blocks (main's
+    /// blocks are on the device already), then headers, `sb0`, `sb1`, footers. A fresh image is
+    /// ream's, with no barrier and `qgen 0`; a populated one commits with `LogSync 1`, `qgen 1`.
+    public func finish() throws -> Format9Result {
+        var logs: [[(addr: Int64, block: [UInt8])]] = []
+        var copies: [ArenaCopy] = []
+        var compressed: [Bool] = []
+        let qgen: UInt64 = mainRoot == nil ? 0 : Formatter9.populateGen
+        for i in ream.arenas.indices {
+            if mainRoot == nil {
+                logs.append([(ream.arenas[i].logBlock, ream.arenas[i].reamLog)])
+                copies.append(ream.arenas[i].reamCopy)
+                compressed.append(false)
+            } else {
+                let (blocks, copy, packed) = try ream.arenas[i].commitLog(gen: qgen)
+                logs.append(blocks); copies.append(copy); compressed.append(packed)
+            }
+        }
+        let root = mainRoot.map { BlockPointer(addr: $0.addr, hash: $0.hash, gen: Ream9.mainGen) } ?? ream.mainPointer
+        let snapBlock = ream.snapshotLeaf(main: root, height: mainHeight)
+        var sb = Superblock(narena: layout.narena, snapHeight: 1,
+                            snapRoot: BlockPointer(addr: ream.snapAddr, hash: Formatter9.format.hash(snapBlock)),
+                            nextqid: nextqid, nextgen: Ream9.nextgen, qgen: qgen, arenasz: 0, fssize: 0,
+                            arenas: (0..<layout.narena).map { Superblock.ArenaRef(addr: layout.header($0), hash: 0) })
+        if let device {
+            var writer = SyncWriter(device: device, format: Formatter9.format)
+            for chain in logs { for (addr, block) in chain { writer.queue(block, at: addr) } }
+            writer.queue(ream.main.block, at: ream.main.addr)
+            writer.queue(ream.adm.block, at: ream.adm.addr)
+            writer.queue(ream.users.block, at: ream.users.addr)
+            writer.queue(snapBlock, at: ream.snapAddr)
+            sb = try writer.commit(superblock: sb, arenas: copies)
+        } else {
+            sb.arenas = copies.indices.map { Superblock.ArenaRef(addr: layout.header($0), hash: Formatter9.format.hash(copies[$0].encodeBlock())) }
+        }
+        return Format9Result(layout: layout, options: options, arenas: copies, logBlocks: logs.map { $0.map(\.addr) },
+                             compressed: compressed, superblock: sb, populate: populated, dryRun: device == nil)
+    }
+
+    /// Writes a whole image to `device`. Before anything else it zeroes `sb0`, `sb1` and every
+    /// old superblock location given, and flushes, so that an interrupted format leaves no image
+    /// that claims to be valid; the image itself follows in §10's order.
+    public static func write(to device: BlockDevice, layout: Layout9, options: FormatOptions, scan: HostScan?,
+                             plan: DataPlan?, oldSuperblocks: [Int64] = []) throws -> Format9Result {
+        let zero = [UInt8].zeroBlock()
+        for a in Set([0, layout.sb1] + oldSuperblocks).sorted() where a >= 0 && a + Format.blockSize64 <= device.size {
+            try device.write(zero, at: a)
+        }
+        try device.flush()
+        return try build(layout: layout, options: options, device: device, scan: scan, plan: plan)
+    }
+
+    /// Plans or writes a whole image: ream, then the populate when there is a scan.
+    public static func build(layout: Layout9, options: FormatOptions, device: BlockDevice?,
+                             scan: HostScan?, plan: DataPlan?) throws -> Format9Result {
+        let f = Formatter9(layout: layout, options: options, device: device)
+        if let scan { try f.populate(scan, plan: plan ?? .upperBound(scan)) }
+        return try f.finish()
+    }
+}
+
+/// What a gefs9.00 format wrote (or, for a dry run, would write).
+public struct Format9Result: Equatable, Sendable {
+    public var layout: Layout9
+    public var options: FormatOptions
+    /// Every arena's header (and footer) contents.
+    public var arenas: [ArenaCopy]
+    /// The log blocks of each arena, in chain order.
+    public var logBlocks: [[Int64]]
+    /// Whether each arena's log was written compressed (§8.4's form).
+    public var compressed: [Bool]
+    public var superblock: Superblock
+    public var populate: PopulateSummary?
+    public var dryRun = false
+
+    /// The summary mkgefs prints: one fact per line, no timestamps, addresses in hex.
+    public var summary: [String] {
+        let B = Format.blockSize64
+        var out = [
+            "format     gefs9.00 (9front)",
+            "size       \(layout.fssize) bytes (\(humanSize(layout.fssize))), \(layout.blocks) blocks of \(B) bytes",
+            "arenas     \(layout.narena) of \(layout.arenaSize) bytes (\(layout.arenaSize / B) blocks) plus header and footer, gap \(layout.gapBlocks) blocks",
+            "sb0        \(hex(0))",
+            "sb1        \(hex(layout.sb1))",
+        ]
+        for (i, a) in arenas.enumerated() {
+            var logs = logBlocks[i].count == 1 ? "" : " (\(logBlocks[i].count) log blocks)"
+            if compressed[i] { logs += " compressed" }
+            out.append(column("arena \(i)") + "header \(hex(layout.header(i))) footer \(hex(layout.footer(i))) log \(hex(a.loghd))\(logs) used \(a.used) of \(a.size)")
+        }
+        out.append("user       \(options.user)")
+        out.append("snapshots  empty (gen 0), adm (gen 1), main (gen 2)")
+        if let p = populate {
+            out.append("populated  \(p.directories) directories, \(p.files) files, \(p.dataBlocks) data blocks, \(p.holes) holes, \(p.skipped) skipped")
+            out.append("main tree  height \(p.tree.height), \(p.tree.nodes) nodes (\(p.tree.nodesPerLevel[0]) leaves)")
+        }
+        out.append("nextqid    \(superblock.nextqid)")
+        out.append("qgen       \(superblock.qgen)")
+        if dryRun { out.append("dry run: nothing was written") }
+        return out
+    }
+}
