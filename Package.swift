@@ -45,8 +45,10 @@ let package = Package(
         // Fuzz targets (scripts/fuzz.sh builds gefs-fuzz with --sanitize=fuzzer -D GEFS_FUZZ).
         .target(name: "GefsFuzz", dependencies: ["GefsCore"]),
         .executableTarget(name: "gefs-fuzz", dependencies: ["GefsCore", "GefsFuzz"]),
-        .target(name: "TestSupport", dependencies: ["GefsCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "GefsCoreTests", dependencies: ["GefsCore", "TestSupport", "GefsFuzz"]),
+        // Seeded synthetic inputs (long allocation logs) shared by the tests and gefs-bench-log.
+        .target(name: "GefsSynthetic", dependencies: ["GefsCore"]),
+        .target(name: "TestSupport", dependencies: ["GefsCore", "GefsSynthetic"], path: "Tests/TestSupport"),
+        .testTarget(name: "GefsCoreTests", dependencies: ["GefsCore", "GefsSynthetic", "TestSupport", "GefsFuzz"]),
         .testTarget(
             name: "ToolTests",
             dependencies: ["GefsCore", "TestSupport", "ToolSupport"] + tools.map { .target(name: $0) }
@@ -56,7 +58,7 @@ let package = Package(
 )
 
 // scripts/bench.sh's input generator: a one-arena image with a long allocation log. Not a product.
-package.targets.append(.executableTarget(name: "gefs-bench-log", dependencies: ["GefsCore"]))
+package.targets.append(.executableTarget(name: "gefs-bench-log", dependencies: ["GefsCore", "GefsSynthetic"]))
 
 // scripts/bench.sh's hash floor: a format's block hash over a file on one core. Not a product.
 package.targets.append(.executableTarget(name: "gefs-bench-hash", dependencies: ["GefsCore"]))

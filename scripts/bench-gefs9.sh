@@ -18,7 +18,7 @@ out=${BENCH9_JSON:-$tmp/gefs-bench-gefs9.json}
 kit=../shared/realgefs
 say() { printf '%s\n' "$*" >&2; }
 [ -x "$kit/mkreal.sh" ] || { say "bench-gefs9: $kit/mkreal.sh not found"; exit 1; }
-command -v /usr/bin/time >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
+[ -x /usr/bin/time ] || bash scripts/install-missing.sh bench-gefs9 time
 bash scripts/setup.sh
 swift build -c release ${SCRATCH_PATH:+--scratch-path "$SCRATCH_PATH"} --product gefs-fsck >/dev/null
 swift build -c release ${SCRATCH_PATH:+--scratch-path "$SCRATCH_PATH"} --product gefs-bench-hash >/dev/null

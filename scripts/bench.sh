@@ -58,12 +58,7 @@ missing=()
 command -v xxhsum >/dev/null || missing+=(xxhash)
 command -v mkfs.btrfs >/dev/null && command -v btrfs >/dev/null || missing+=(btrfs-progs)
 command -v python3 >/dev/null || missing+=(python3)
-if [ ${#missing[@]} -gt 0 ]; then
-    say "bench: installing ${missing[*]}"
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash scripts/install-missing.sh bench "${missing[@]}"
 PATH=$PATH:/usr/sbin:/sbin
 bash scripts/setup.sh
 

@@ -62,13 +62,7 @@ missing=()
 command -v dpkg-shlibdeps >/dev/null || missing+=(dpkg-dev)
 command -v strip >/dev/null || missing+=(binutils)
 if $lint && ! command -v lintian >/dev/null; then missing+=(lintian); fi
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "$me: installing ${missing[*]}" >&2
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash scripts/install-missing.sh "$me" "${missing[@]}"
 
 : "${SOURCE_DATE_EPOCH:=$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
 export SOURCE_DATE_EPOCH

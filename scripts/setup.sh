@@ -14,10 +14,4 @@ command -v xxhsum >/dev/null || missing+=(xxhash)
 command -v gzip >/dev/null || missing+=(gzip)
 for tool in gcc make patch python3; do command -v $tool >/dev/null || missing+=($tool); done
 command -v man >/dev/null || missing+=(man-db)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]}" >&2
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash "$(dirname "$0")/install-missing.sh" setup "${missing[@]}"

@@ -24,13 +24,7 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi;
 missing=()
 command -v man >/dev/null || missing+=(man-db)
 command -v dpkg-deb >/dev/null || missing+=(dpkg-dev)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "$me: installing ${missing[*]}" >&2
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash scripts/install-missing.sh "$me" "${missing[@]}"
 
 read -r -a tools <<< "$(sed -n 's/^let tools = \[\(.*\)\]/\1/p' Package.swift | tr -d '",')"
 version=$(sed -n 's/^ *public static let version = "\(.*\)"$/\1/p' Sources/ToolSupport/Version.swift)

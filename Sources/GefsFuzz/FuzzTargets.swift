@@ -279,11 +279,11 @@ public final class FuzzHarness {
         report.problems = c.problems
         report.summary = c.summary
         var out = Sink()
-        if verbose { FsckReport.lines(c.problems).forEach { print($0) } }
-        FsckReport.lines(c.problems).forEach { out.write($0) }
+        if verbose { Problem.lines(c.problems).forEach { print($0) } }
+        Problem.lines(c.problems).forEach { out.write($0) }
         report.summaryLines.forEach { out.write($0) }
         out.write(report.json.serialized(pretty: true))
-        _ = SpaceMap(image: img, replays: c.replays, space: c.space, width: 64).text()
+        _ = SpaceMap(image: img, freeMaps: c.replays.map { ($0.arena, $0.free) }, space: c.space, width: 64).text()
     }
 
     func repair(_ dev: BlockDevice) {
@@ -297,7 +297,7 @@ public final class FuzzHarness {
         guard let img = try? Image(device: dev) else { return }
         let all = Array(img.arenas.indices)
         var out = Sink()
-        var dump = LogDump(image: img, arenas: all)
+        var dump = LogDump(image: img, logs: LogStream.of(img, all))
         dump.raw = true
         _ = dump.text(&out)
         _ = dump.json(&out)
@@ -308,7 +308,7 @@ public final class FuzzHarness {
                 if let h = BlockHistory(image: img, block: addr) { _ = dump.historyText(h, &out); _ = dump.historyJSON(h, &out) }
             }
         }
-        var replay = ReplayReport(image: img, arenas: all, until: img.qgen > 0 ? img.qgen - 1 : nil)
+        var replay = ReplayReport(image: img, replayed: ReplayedArenas(image: img, arenas: all, until: img.qgen > 0 ? img.qgen - 1 : nil))
         replay.ranges = true
         replay.text(&out)
         replay.json(&out)
@@ -316,7 +316,7 @@ public final class FuzzHarness {
             out.write(plan.text())
             out.write(plan.json.serialized(pretty: false))
         }
-        var arenas = ArenaDump(image: img, arenas: all)
+        var arenas = ArenaDump(image: img, replays: ReplayedArenas(image: img, arenas: all).current)
         arenas.showRanges = true
         out.write(arenas.superblockText())
         out.write(arenas.superblockJSON().serialized(pretty: false))

@@ -33,7 +33,7 @@ struct ArenaDumpCommand: ParsableCommand {
     func run() throws {
         let img = try openForReading("gefs-arenadump", image)
         let chosen = try chooseArenas("gefs-arenadump", arena, in: img)
-        var dump = ArenaDump(image: img, arenas: superblockOnly ? [] : chosen)
+        var dump = ArenaDump(image: img, replays: ReplayedArenas(image: img, arenas: superblockOnly ? [] : chosen).current)
         dump.showRanges = ranges
         var problems = dump.problems
         var spaceMap: SpaceMap?
@@ -43,7 +43,7 @@ struct ArenaDumpCommand: ParsableCommand {
             checker.run()
             let mapped = Set(chosen)
             problems = checker.problems.filter { $0.arena == nil || mapped.contains($0.arena!) }
-            spaceMap = SpaceMap(image: img, replays: checker.replays.filter { mapped.contains($0.arena) },
+            spaceMap = SpaceMap(image: img, freeMaps: checker.replays.filter { mapped.contains($0.arena) }.map { ($0.arena, $0.free) },
                                 space: checker.space, width: (width ?? terminalWidth()) - 2)
         }
         if let svgFile, let spaceMap {

@@ -1,10 +1,11 @@
 import GefsCore
+import GefsSynthetic
 #if canImport(Glibc)
 import Glibc
 #endif
 
 // gefs-bench-log ENTRIES IMAGE: writes a one-arena image whose allocation log holds at least
-// ENTRIES committed entries (GefsCore's SyntheticLog), the replay and logdump input of
+// ENTRIES committed entries (GefsSynthetic's SyntheticLog), the replay and logdump input of
 // scripts/bench.sh. Not installed; a benchmark input generator only.
 
 let args = CommandLine.arguments

@@ -92,7 +92,7 @@ struct Fsck: ParsableCommand {
             if timing { say("  pass \(p.rawValue): \(Clock.format(t.seconds)) s, peak memory \(t.peakBytes.map { "\($0 >> 20) MiB" } ?? "?")") }
             // Directory problems are found with the trees; each is printed after its own pass.
             let now = checker.problems.indices.filter { checker.problems[$0].pass! <= p.rawValue && shown.insert($0).inserted }
-            FsckReport.lines(now.map { checker.problems[$0] }).forEach { say("  " + $0) }
+            Problem.lines(now.map { checker.problems[$0] }).forEach { say("  " + $0) }
         }
         report.problems = checker.problems.sorted { $0.pass! < $1.pass! }
         report.summary = checker.summary
@@ -142,7 +142,7 @@ struct Fsck: ParsableCommand {
             print(report.json.serialized(pretty: true))
         } else {
             if let e = report.operationalError {
-                for p in report.problems { printError("gefs-fsck: " + FsckReport.line(p)) }
+                for p in report.problems { printError("gefs-fsck: " + p.line) }
                 printError("gefs-fsck: \(report.image): \(e)")
             } else {
                 say("")

@@ -30,7 +30,7 @@ struct LogDumpCommand: ParsableCommand {
     func run() throws {
         let img = try openForReading("gefs-logdump", image)
         let chosen = try chooseArenas("gefs-logdump", arena, in: img)
-        var dump = LogDump(image: img, arenas: chosen)
+        var dump = LogDump(image: img, logs: LogStream.of(img, chosen))
         dump.raw = raw
         dump.statsOnly = stats
         var out = StandardOutput()

@@ -48,13 +48,10 @@ struct ReplayCommand: ParsableCommand {
         } catch {
             throw fail("\(error)", 2)
         }
-        for a in arena where !img.arenas.indices.contains(a) {
-            throw fail("no arena \(a) (the image has \(img.arenas.count))", 2)
-        }
+        let chosen = try chooseArenas("gefs-replay", arena, in: img)
         if let g = untilGen, g > img.qgen {
             throw fail("LogSync \(g) is after the last completed sync (qgen \(img.qgen))", 2)
         }
-        let chosen = arena.isEmpty ? Array(img.arenas.indices) : arena.sorted()
         if rewrite {
             do { try doRewrite(img, chosen) } catch {
                 try? undoWriter?.finish()
@@ -65,13 +62,14 @@ struct ReplayCommand: ParsableCommand {
             if !json { print("undo: \(w.savedCount) block\(w.savedCount == 1 ? "" : "s") saved in \(w.path) (gefs-fsck --apply-undo \(w.path) \(image) puts them back)") }
             return
         }
-        var report = ReplayReport(image: img, arenas: chosen, until: untilGen)
+        let replayed = ReplayedArenas(image: img, arenas: chosen, until: untilGen)
+        var report = ReplayReport(image: img, replayed: replayed)
         report.ranges = ranges
         var out = StandardOutput()
         if json { report.json(&out) } else { report.text(&out) }
         out.flush()
-        if !report.unreachable.isEmpty {
-            throw fail("the log of arena \(report.unreachable.map(String.init).joined(separator: ", ")) no longer holds LogSync \(untilGen!)", 2)
+        if !replayed.unreachable.isEmpty {
+            throw fail("the log of arena \(replayed.unreachable.map(String.init).joined(separator: ", ")) no longer holds LogSync \(untilGen!)", 2)
         }
         if report.problems.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
     }
@@ -104,9 +102,7 @@ struct ReplayCommand: ParsableCommand {
             var js = JSONStream(out)
             js.value(.obj(["image": .string(img.name), "format": .string(img.format.name), "qgen": JSON(img.qgen), "rewrite": doc]))
         } else {
-            var dump = LogDump(image: img, arenas: chosen)
-            dump.statsOnly = true
-            out.write(dump.imageLine)
+            out.write(LogDump.imageLine(img))
             out.write(plan.text())
             out.write(write ? "committed as sync \(plan.gen)" + (failures.isEmpty ? "; the image replays to the planned free maps\n" : "\n")
                             : "sync \(plan.gen) would commit it; nothing written (dry run: add --write)\n")

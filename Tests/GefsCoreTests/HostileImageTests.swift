@@ -36,13 +36,14 @@ final class HostileImageTests: XCTestCase {
             _ = try? Repairer(checker: cc, mode: .all).repair()
         }
         var out = ""
-        var dump = LogDump(image: img, arenas: Array(img.arenas.indices))
+        let all = Array(img.arenas.indices)
+        var dump = LogDump(image: img, logs: LogStream.of(img, all))
         dump.raw = true
         _ = dump.text(&out)
-        let arenas = ArenaDump(image: img, arenas: Array(img.arenas.indices))
+        let arenas = ArenaDump(image: img, replays: ReplayedArenas(image: img, arenas: all).current)
         out += arenas.superblockText()
-        ReplayReport(image: img, arenas: Array(img.arenas.indices)).text(&out)
-        _ = try? LogRewrite.plan(image: img, arenas: Array(img.arenas.indices))
+        ReplayReport(image: img, replayed: ReplayedArenas(image: img, arenas: all)).text(&out)
+        _ = try? LogRewrite.plan(image: img, arenas: all)
     }
 
     /// Arena sizes near the largest Int64: the geometry check or the size claim says so

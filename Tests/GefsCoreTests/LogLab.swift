@@ -48,7 +48,7 @@ struct LogLab {
     /// The block with its loghash recomputed (after a surgical edit).
     static func rehash(_ block: [UInt8]) -> [UInt8] {
         var b = block
-        b.put(LogBlock.computedHash(b), at: 4)
+        gefs8.sealLogBlock(&b)
         return b
     }
 

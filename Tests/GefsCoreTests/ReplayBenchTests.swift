@@ -1,5 +1,6 @@
 import XCTest
 import GefsCore
+import GefsSynthetic
 import TestSupport
 
 /// Long synthetic logs (`SyntheticLog`, which also writes scripts/bench.sh's replay input

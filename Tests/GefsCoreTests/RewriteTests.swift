@@ -1,5 +1,6 @@
 import XCTest
 import GefsCore
+import GefsSynthetic
 import TestSupport
 
 /// The offline log rewrite (FORMAT.md §8.4) and its §10 commit: crash safety at every write,

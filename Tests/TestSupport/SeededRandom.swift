@@ -1,6 +1,7 @@
 import GefsCore
+import GefsSynthetic
 
-/// A seeded generator (GefsCore's SplitMix64) with helpers, so that every run of a randomized
+/// A seeded generator (GefsSynthetic's SplitMix64) with helpers, so that every run of a randomized
 /// test tries the same inputs and a failure can be replayed.
 public struct SeededRandom: RandomNumberGenerator {
     var base: SplitMix64

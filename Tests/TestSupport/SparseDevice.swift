@@ -38,7 +38,7 @@ public final class SparseDevice: BlockDevice {
 
     /// Writes the image to a sparse file at `path`.
     public func save(to path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)  // opening it below says why, if it failed
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? h.close() }
         try h.truncate(atOffset: UInt64(size))

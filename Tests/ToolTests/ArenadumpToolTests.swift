@@ -132,7 +132,7 @@ final class ArenadumpMapTests: XCTestCase {
         var block = try dev.read(at: logAddr)
         let lenAt = LogBlock.blockOffset(16)
         block.put(block.u64(at: lenAt) - UInt64(Format.blockSize), at: lenAt)
-        block.put(LogBlock.computedHash(block), at: 4)
+        gefs8.sealLogBlock(&block)
         try dev.write(block, at: logAddr)
         let r = try Fixtures.tool("gefs-arenadump", ["--map", "--width", "40", "-a", "1", path])
         XCTAssertEqual(r.status, 1)

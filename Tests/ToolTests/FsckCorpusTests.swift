@@ -6,30 +6,40 @@ import TestSupport
 /// gefs-fsck's corpus, in the style of e2fsprogs' `tests/f_*`: `Fixtures/fsck/NNN-name/` holds a
 /// small damaged image (or a `sample` file naming one of the samples), `expect.1` (the first
 /// run, with -y: output and exit status), `expect.2` (a second run, -n) and a one-line `name`.
-/// With `GEFS_UPDATE_GOLDEN=1` the images are built again from `FsckCorpus.cases` and the
-/// expected outputs rewritten.
+/// Each case is a test of its own (`test_NNN_name`, in FsckCorpusCaseTests.swift, which
+/// scripts/fsck-corpus-tests.sh writes), so that a failure names it. With
+/// `GEFS_UPDATE_GOLDEN=1` the images are built again from `FsckCorpus.cases` (once, before the
+/// first case runs) and the expected outputs rewritten.
 final class FsckCorpusTests: XCTestCase {
     static let corpus = Fixtures.dir.appendingPathComponent("fsck")
 
-    func testCorpus() throws {
-        if Golden.updating { try rebuildImages() }
+    /// The corpus's images rebuilt once per run when golden files are being updated.
+    static let prepared: Result<Void, Error> = Result { if Golden.updating { try rebuildImages() } }
+
+    /// Runs one case: the first run (-y) and the second (-n) against their golden transcripts.
+    func check(_ name: String) throws {
+        try Self.prepared.get()
+        let img = try Self.unpack(Self.corpus.appendingPathComponent(name))
+        let cwd = (img as NSString).deletingLastPathComponent
+        let first = try Fixtures.tool("gefs-fsck", ["-y", "image.img"], cwd: cwd)
+        Golden.assert(Self.transcript(first), "fsck/\(name)/expect.1")
+        let second = try Fixtures.tool("gefs-fsck", ["-n", "image.img"], cwd: cwd)
+        Golden.assert(Self.transcript(second), "fsck/\(name)/expect.2")
+        // The two-run rule: when the first run left no error, the second finds none.
+        if first.status & 4 == 0, first.status & 8 == 0 {
+            XCTAssertEqual(second.status, 0, "\(name): second run\n\(second.stdout)")
+        }
+    }
+
+    /// Every case directory has its test method, and every method its directory.
+    func testEveryCaseHasATest() throws {
+        try Self.prepared.get()
         let dirs = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path).sorted()
         XCTAssertGreaterThan(dirs.count, 60)
-        for d in dirs {
-            let dir = Self.corpus.appendingPathComponent(d)
-            let img = try Self.unpack(dir)
-            let cwd = (img as NSString).deletingLastPathComponent
-            let first = try Fixtures.tool("gefs-fsck", ["-y", "image.img"], cwd: cwd)
-            Golden.assert(Self.transcript(first), "fsck/\(d)/expect.1")
-            let second = try Fixtures.tool("gefs-fsck", ["-n", "image.img"], cwd: cwd)
-            Golden.assert(Self.transcript(second), "fsck/\(d)/expect.2")
-            // The two-run rule: when the first run left no error, the second finds none.
-            if first.status & 4 == 0, first.status & 8 == 0 {
-                XCTAssertEqual(second.status, 0, "\(d): second run\n\(second.stdout)")
-            }
-        }
-        // Which codes the corpus produces is CorpusCoverageTests' (both formats' corpora together).
+        XCTAssertEqual(Self.generatedCases, dirs, "the corpus changed: run scripts/fsck-corpus-tests.sh")
     }
+
+    // Which codes the corpus produces is CorpusCoverageTests': both formats' corpora together.
 
     /// A check without -p or -y never writes: the image's bytes are unchanged.
     func testCheckOnlyNeverWrites() throws {
@@ -65,7 +75,11 @@ final class FsckCorpusTests: XCTestCase {
 
     // MARK: Building the corpus
 
-    func rebuildImages() throws {
+    struct BuildError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func rebuildImages() throws {
         let fm = FileManager.default
         try? fm.removeItem(at: Self.corpus)
         try fm.createDirectory(at: Self.corpus, withIntermediateDirectories: true)
@@ -84,13 +98,13 @@ final class FsckCorpusTests: XCTestCase {
             try c.damage(try Corruptor(path: img))
             let out = dir.appendingPathComponent("image.img.gz").path
             let r = try Fixtures.run("/bin/sh", ["-c", "gzip -9nc '\(img)' > '\(out)'"])
-            XCTAssertEqual(r.status, 0, r.stderr)
+            guard r.status == 0 else { throw BuildError(description: "gzip: \(r.stderr)") }
         }
     }
 
     /// The base images: the fresh sample, a small mkgefs image, and one whose main tree has a
     /// pivot and a deadlist.
-    func makeBase(_ b: CorpusCase.Base) throws -> String {
+    static func makeBase(_ b: CorpusCase.Base) throws -> String {
         let dir = Fixtures.scratch("base")
         let img = dir.appendingPathComponent("\(b.rawValue).img").path
         let env = ["SOURCE_DATE_EPOCH": "1700000000"]
@@ -98,7 +112,7 @@ final class FsckCorpusTests: XCTestCase {
         case .fresh: return try Fixtures.sample("fresh")
         case .small:
             let r = try Fixtures.tool("mkgefs", ["-s", "4M", img], env: env)
-            XCTAssertEqual(r.status, 0, r.stderr)
+            guard r.status == 0 else { throw BuildError(description: "mkgefs: \(r.stderr)") }
         case .tree:
             let root = dir.appendingPathComponent("root")
             let date = Date(timeIntervalSince1970: 1_700_000_000)
@@ -113,7 +127,7 @@ final class FsckCorpusTests: XCTestCase {
                 try FileManager.default.setAttributes([.modificationDate: date, .posixPermissions: 0o755], ofItemAtPath: sub.path)
             }
             let r = try Fixtures.tool("mkgefs", ["-s", "8M", "-d", root.path, img], env: env)
-            XCTAssertEqual(r.status, 0, r.stderr)
+            guard r.status == 0 else { throw BuildError(description: "mkgefs: \(r.stderr)") }
         }
         return img
     }

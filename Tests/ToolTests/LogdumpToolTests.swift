@@ -17,7 +17,7 @@ final class LogdumpToolTests: XCTestCase {
         let dev = try FileDevice(path: path, writable: true)
         var b = try dev.read(at: addr)
         edit(&b)
-        if rehash { b.put(LogBlock.computedHash(b), at: 4) }
+        if rehash { gefs8.sealLogBlock(&b) }
         try dev.write(b, at: addr)
     }
 

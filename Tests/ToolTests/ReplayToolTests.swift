@@ -147,7 +147,7 @@ final class ReplayToolTests: XCTestCase {
         let dev = try FileDevice(path: path, writable: true)
         var b = try dev.read(at: 0x804000)
         b.put(UInt64(0x804000 | 1), at: LogBlock.blockOffset(0x20))  // sync 1 -> a second alloc1 of the log block
-        b.put(LogBlock.computedHash(b), at: 4)
+        gefs8.sealLogBlock(&b)
         try dev.write(b, at: 0x804000)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let r = try replay(path, ["--rewrite", "--write"])

@@ -154,7 +154,8 @@ extension RestoreTesting {
     func hole(_ path: String, at offset: Int64) -> Bool {
         let fd = open(path, O_RDONLY)
         defer { close(fd) }
-        let d = lseek(fd, off_t(offset), 3 /* SEEK_DATA */)
+        let seekData: Int32 = 3  // SEEK_DATA
+        let d = lseek(fd, off_t(offset), seekData)
         return d < 0 || d > offset
     }
 

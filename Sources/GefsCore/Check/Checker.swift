@@ -156,7 +156,7 @@ public final class Checker {
             let grading = image.format.grading, image = self.image
             let look: ((Int64) -> BlockLook)? = grading.namesUnreachable
                 ? { addr in (try? image.device.read(at: addr)).map(image.format.looksLike) ?? .other } : nil
-            space.compare(keepsFreeMaps ? r : Replay.arena(image, a.index), arena: a, grading: grading, look: look).forEach { add($0) }
+            space.compare(free: (keepsFreeMaps ? r : Replay.arena(image, a.index)).free, arena: a, grading: grading, look: look).forEach { add($0) }
         }
         for k in BlockKind.allCases { summary.reachable[k] = space.count(k) }
         progress?(.space, image.arenas.count, image.arenas.count)

@@ -174,12 +174,14 @@ extension Checker {
 
     func nameError(_ e: FileTreeState.Entry) -> String? {
         if e.parent == UInt64.max { return "only the root may have parent -1" }
-        if e.name.isEmpty { return "empty name" }
-        if e.name.count > Format.nameMax { return "name of \(e.name.count) bytes is longer than \(Format.nameMax)" }
-        if e.name.contains(0) { return "name holds a NUL byte" }
-        if e.name.contains(UInt8(ascii: "/")) { return "name holds a '/'" }
-        if e.name == [0x2e] || e.name == [0x2e, 0x2e] { return "name is \"\(printable(e.name))\"" }
-        return nil
+        switch NameFault(e.name) {
+        case nil: return nil
+        case .empty: return "empty name"
+        case let .tooLong(n): return "name of \(n) bytes is longer than \(Format.nameMax)"
+        case .nul: return "name holds a NUL byte"
+        case .slash: return "name holds a '/'"
+        case .dots: return "name is \"\(printable(e.name))\""
+        }
     }
 
     // MARK: Deadlists (§9.6)

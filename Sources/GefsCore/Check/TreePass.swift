@@ -139,11 +139,8 @@ extension Checker {
     }
 
     func checkGen(_ bp: BlockPointer, of tree: TreeRoot?, from: @autoclosure () -> String) {
-        let nextgen = image.superblock.nextgen
-        if let g = tree?.gen, bp.gen > g {
-            add(Problem(.treeBlockGen, "\(from()) names \(hex(bp.addr)) with gen \(bp.gen), above the tree's gen \(g)", block: bp.addr, path: tree?.name))
-        } else if bp.gen >= 0, UInt64(bp.gen) >= nextgen {
-            add(Problem(.treeBlockGen, "\(from()) names \(hex(bp.addr)) with gen \(bp.gen), not below nextgen \(nextgen)", block: bp.addr, path: tree?.name))
+        if let fault = GenFault(bp, treeGen: tree?.gen, nextgen: image.superblock.nextgen) {
+            add(Problem(.treeBlockGen, "\(from()) names \(hex(bp.addr)) with gen \(bp.gen), \(fault)", block: bp.addr, path: tree?.name))
         }
     }
 
@@ -159,12 +156,5 @@ extension Checker {
         data.finish().forEach { add($0) }
         // Directory checks on part of a tree would only repeat that part is missing.
         if walked.complete { checkDirectories(state) }
-    }
-}
-
-extension BlockBitmap {
-    /// Sets the bit of `addr` when the bitmap covers it.
-    mutating func insert(_ addr: Int64) {
-        if let r = indices(addr, Format.blockSize64) { self[r.lowerBound] = true }
     }
 }

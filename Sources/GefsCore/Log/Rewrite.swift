@@ -221,4 +221,20 @@ public struct LogRewrite {
         queue(into: &w)
         return try w.commit(superblock: superblock, arenas: arenas.map(\.copy))
     }
+
+    /// Reopens the image on `device` and checks that every arena replays, without errors, to
+    /// the planned free map and `used` at the new barrier. Returns what differs, in words.
+    public func verify(_ device: BlockDevice) -> [String] {
+        guard let img = try? Image(device: device) else { return ["the image cannot be opened again"] }
+        guard img.qgen == gen else { return ["the current superblock has qgen \(img.qgen), not \(gen)"] }
+        var out: [String] = []
+        for p in arenas {
+            let r = Replay.arena(img, p.arena)
+            if r.hasErrors { out.append("arena \(p.arena): replay finds errors: \(r.problems.filter { $0.severity == .error })") }
+            if r.free != p.free { out.append("arena \(p.arena): the free map differs from the plan") }
+            if r.used != p.used || !r.agrees { out.append("arena \(p.arena): used \(r.used), planned \(p.used), copy \(r.usedHeader.map(String.init) ?? "-")") }
+            if r.committedGen != gen { out.append("arena \(p.arena): replay stops at \(r.stopText), not LogSync \(gen)") }
+        }
+        return out
+    }
 }

@@ -2,13 +2,13 @@
 /// or JSON. It renders what `Image` and `Replay` found; it decides nothing.
 public struct ArenaDump {
     public let image: Image
-    /// Replays of the arenas chosen for the dump, by index.
+    /// Replays of the arenas chosen for the dump, in order.
     public let replays: [ArenaReplay]
     public var showRanges = false
 
-    public init(image: Image, arenas: [Int]) {
+    public init(image: Image, replays: [ArenaReplay]) {
         self.image = image
-        replays = arenas.map { Replay.arena(image, $0) }
+        self.replays = replays
     }
 
     /// Every problem the dump found, image-level first, then per arena in order.

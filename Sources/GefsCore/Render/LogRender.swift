@@ -1,26 +1,28 @@
 /// The report of gefs-logdump: every arena's log block by block and entry by entry, as text or
 /// JSON, with each problem where replay meets it and a closing consistency line per arena. It
-/// renders what `Replay` reports; it decides nothing. Output is streamed: a log of millions of
-/// entries is never held in memory.
+/// renders the events and results its `LogStream`s hand it; it decides nothing. Output is
+/// streamed: a log of millions of entries is never held in memory.
 public struct LogDump {
     public let image: Image
-    /// The arenas dumped, in order.
-    public let arenas: [Int]
+    /// The logs dumped, in order.
+    public let logs: [LogStream]
     /// Shows each entry's words in hex too.
     public var raw = false
     /// Counts instead of entry lines.
     public var statsOnly = false
 
-    public init(image: Image, arenas: [Int]) {
+    public init(image: Image, logs: [LogStream]) {
         self.image = image
-        self.arenas = arenas
+        self.logs = logs
     }
 
     /// Image problems that concern no arena (they head the dump).
-    public var imageProblems: [Problem] { image.problems.filter { $0.arena == nil } }
+    public var imageProblems: [Problem] { LogDump.imageProblems(image) }
+    public static func imageProblems(_ image: Image) -> [Problem] { image.problems.filter { $0.arena == nil } }
 
     /// `image NAME: superblock sb0, qgen 13, 2 arenas`
-    public var imageLine: String {
+    public var imageLine: String { LogDump.imageLine(image) }
+    public static func imageLine(_ image: Image) -> String {
         "image \(image.name): \(image.format.name), superblock \(image.currentSlot), qgen \(image.qgen), \(image.arenas.count) arena\(image.arenas.count == 1 ? "" : "s")\n"
     }
 
@@ -31,18 +33,18 @@ public struct LogDump {
         out.write(imageLine)
         var shown = imageProblems
         for p in shown { out.write("\(p)\n") }
-        for i in arenas { shown += arenaText(i, &out) }
+        for log in logs { shown += arenaText(log, &out) }
         return shown
     }
 
-    func arenaText<Out: TextOutputStream>(_ i: Int, _ out: inout Out) -> [Problem] {
-        let arena = image.arenas[i]
+    func arenaText<Out: TextOutputStream>(_ log: LogStream, _ out: inout Out) -> [Problem] {
+        let arena = image.arenas[log.arena]
         out.write("\n" + LogDump.arenaLine(arena))
-        let own = image.problems.filter { $0.arena == i }
+        let own = image.problems.filter { $0.arena == log.arena }
         for p in own { out.write("  \(p)\n") }
-        let blocks = Replay.arena(image, i).blocksRead
+        let blocks = log.chainLength()
         let raw = self.raw, statsOnly = self.statsOnly
-        let r = Replay.arena(image, i) { event in
+        let r = log.replay { event in
             switch event {
             case let .block(addr, index, header, committed):
                 out.write(LogDump.blockLine(addr, index, blocks, header, committed))
@@ -110,19 +112,10 @@ public struct LogDump {
         return s
     }
 
-    /// Where replay stopped, in words: `LogSync 13`, `LogEnd (no barrier >= 13)`.
-    static func stopText(_ r: ArenaReplay) -> String {
-        switch r.stop {
-        case .barrier: return "LogSync \(r.committedGen ?? r.stopGen)"
-        case .end: return "LogEnd (no barrier >= \(r.stopGen))"
-        case .aborted: return "the error that stopped replay"
-        }
-    }
-
     /// The zdb-like closing line: entries, totals, replayed and recorded `used`, the verdict.
     static func closingLine(_ a: Arena, _ r: ArenaReplay, _ problems: [Problem]) -> String {
         var s = "arena \(a.index): \(r.committedEntries) entries "
-        s += r.stop == .aborted ? "before replay stopped at an error" : "to \(stopText(r))"
+        s += r.stop == .aborted ? "before replay stopped at an error" : "to \(r.stopText)"
         if r.discardedEntries > 0 { s += " (\(r.discardedEntries) discarded)" }
         s += "; allocated \(r.allocatedBytes), freed \(r.freedBytes); used \(r.used) replayed, "
         if let h = r.usedHeader, let slot = a.currentSlot {
@@ -155,14 +148,15 @@ public struct LogDump {
         js.value(.string(image.currentSlot.rawValue), "superblock")
         js.value(.array(shown.map(\.json)), "problems")
         js.beginArray("arenas")
-        for i in arenas { shown += arenaJSON(i, &js) }
+        for log in logs { shown += arenaJSON(log, &js) }
         js.endArray()
         js.endObject()
         out = js.out
         return shown
     }
 
-    func arenaJSON<Out>(_ i: Int, _ js: inout JSONStream<Out>) -> [Problem] {
+    func arenaJSON<Out>(_ log: LogStream, _ js: inout JSONStream<Out>) -> [Problem] {
+        let i = log.arena
         let a = image.arenas[i]
         let raw = self.raw, statsOnly = self.statsOnly
         js.beginObject()
@@ -173,7 +167,7 @@ public struct LogDump {
         js.value(a.current.map { JSON($0.used) } ?? .null, "used_header")
         js.beginArray("blocks")
         var open = false
-        let r = Replay.arena(image, i) { event in
+        let r = log.replay { event in
             switch event {
             case let .block(addr, index, header, committed):
                 if open { js.endArray(); js.endObject() }
@@ -277,7 +271,7 @@ extension LogDump {
         for p in problems { out.write("  \(p)\n") }
         let state = h.isFree ? "free" : "allocated"
         let n = h.hits.count
-        out.write("block \(hex(h.block)) is \(state) as of \(LogDump.stopText(h.replay)); \(n) entr\(n == 1 ? "y names" : "ies name") it\n")
+        out.write("block \(hex(h.block)) is \(state) as of \(h.replay.stopText); \(n) entr\(n == 1 ? "y names" : "ies name") it\n")
         return problems
     }
 

@@ -3,29 +3,21 @@
 /// rewrite plan (`--rewrite`). It renders; the replay and the rewrite decide.
 public struct ReplayReport {
     public let image: Image
-    public let arenas: [Int]
+    /// The replays shown, with those to the older barrier when there is one.
+    public let replayed: ReplayedArenas
     /// Lists the free extents.
     public var ranges = false
-    /// Replays to this older barrier instead, and compares with the current state.
-    public let until: UInt64?
-    /// The replays to the committed barrier, by position in `arenas`.
-    public let current: [ArenaReplay]
-    /// The replays to `until`, when given.
-    public let older: [ArenaReplay]?
 
-    public init(image: Image, arenas: [Int], until: UInt64? = nil) {
+    public init(image: Image, replayed: ReplayedArenas) {
         self.image = image
-        self.arenas = arenas
-        self.until = until
-        current = arenas.map { Replay.arena(image, $0) }
-        older = until.map { g in arenas.map { Replay.arena(image, $0, until: g) } }
+        self.replayed = replayed
     }
 
+    /// The older barrier compared with the current state, when given.
+    var until: UInt64? { replayed.until }
     /// The replays the report is about (to `until` when given).
-    public var replays: [ArenaReplay] { older ?? current }
-
-    /// Arenas whose log no longer holds the `until` barrier (nothing to report for them).
-    public var unreachable: [Int] { older?.filter { !$0.reachedStopGen }.map(\.arena) ?? [] }
+    var replays: [ArenaReplay] { replayed.shown }
+    var current: [ArenaReplay] { replayed.current }
 
     /// Every problem shown: the image's own, then per arena its opening problems and replay's.
     public var problems: [Problem] {
@@ -37,22 +29,20 @@ public struct ReplayReport {
     // MARK: Text
 
     public func text<Out: TextOutputStream>(_ out: inout Out) {
-        var dump = LogDump(image: image, arenas: arenas)
-        dump.statsOnly = true
-        out.write(dump.imageLine)
-        for p in dump.imageProblems { out.write("\(p)\n") }
+        out.write(LogDump.imageLine(image))
+        for p in LogDump.imageProblems(image) { out.write("\(p)\n") }
         for (k, r) in replays.enumerated() { arenaText(r, current[k], &out) }
     }
 
     func arenaText<Out: TextOutputStream>(_ r: ArenaReplay, _ now: ArenaReplay, _ out: inout Out) {
         let a = image.arenas[r.arena]
         if until != nil && !r.reachedStopGen {
-            let met = r.committedGen.map { "replay met LogSync \($0) first" } ?? "replay reached \(LogDump.stopText(r))"
+            let met = r.committedGen.map { "replay met LogSync \($0) first" } ?? "replay reached \(r.stopText)"
             out.write("arena \(a.index): the log no longer holds LogSync \(r.stopGen) (\(met))\n")
             return
         }
         let stats = FreeSpaceStats(r.free)
-        out.write("arena \(a.index): used \(r.used), free \(stats.freeBytes) (\(r.free.setCount) blocks) as of \(LogDump.stopText(r))\n")
+        out.write("arena \(a.index): used \(r.used), free \(stats.freeBytes) (\(r.free.setCount) blocks) as of \(r.stopText)\n")
         for p in image.problems.filter({ $0.arena == a.index }) + r.problems { out.write("  \(p)\n") }
         out.write("  free extents \(stats.extents), largest \(stats.largest) (\(stats.largest / Format.blockSize64) blocks)\n")
         if until != nil {
@@ -70,7 +60,7 @@ public struct ReplayReport {
     /// What changed between the older barrier and the committed state.
     func diffText<Out: TextOutputStream>(_ then: ArenaReplay, _ now: ArenaReplay, _ out: inout Out) {
         let allocated = then.free.subtracting(now.free), freed = now.free.subtracting(then.free)
-        out.write("  since then, to \(LogDump.stopText(now)): \(allocated.setCount) blocks allocated, \(freed.setCount) freed; used now \(now.used)\n")
+        out.write("  since then, to \(now.stopText): \(allocated.setCount) blocks allocated, \(freed.setCount) freed; used now \(now.used)\n")
         guard ranges else { return }
         for e in allocated.extents { out.write("  allocated since \(hex(e.addr))+\(hex(e.len))\n") }
         for e in freed.extents { out.write("  freed since \(hex(e.addr))+\(hex(e.len))\n") }
@@ -163,21 +153,5 @@ extension LogRewrite {
                 ])
             }),
         ])
-    }
-
-    /// Reopens the image on `device` and checks that every arena replays, without errors, to
-    /// the planned free map and `used` at the new barrier. Returns what differs, in words.
-    public func verify(_ device: BlockDevice) -> [String] {
-        guard let img = try? Image(device: device) else { return ["the image cannot be opened again"] }
-        guard img.qgen == gen else { return ["the current superblock has qgen \(img.qgen), not \(gen)"] }
-        var out: [String] = []
-        for p in arenas {
-            let r = Replay.arena(img, p.arena)
-            if r.hasErrors { out.append("arena \(p.arena): replay finds errors: \(r.problems.filter { $0.severity == .error })") }
-            if r.free != p.free { out.append("arena \(p.arena): the free map differs from the plan") }
-            if r.used != p.used || !r.agrees { out.append("arena \(p.arena): used \(r.used), planned \(p.used), copy \(r.usedHeader.map(String.init) ?? "-")") }
-            if r.committedGen != gen { out.append("arena \(p.arena): replay stops at \(LogDump.stopText(r)), not LogSync \(gen)") }
-        }
-        return out
     }
 }

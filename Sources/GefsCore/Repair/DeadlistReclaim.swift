@@ -30,8 +30,7 @@ struct DeadlistReclaim {
 
     /// Why the entries must not be dropped now, or nil.
     func refusal() -> String? {
-        if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
-        if image.device.size < image.superblock.fssize { return "the image is truncated" }
+        if let why = Repairer.unwritable(image) { return why }
         if !space.complete { return "part of the trees is unknown (\(space.incompleteReasons.first ?? "unreadable"))" }
         if let p = checker.problems.first(where: { $0.severity == .error && !Repairer.fixable.contains($0.code) }) {
             return "\(p.code.id) needs a human first"

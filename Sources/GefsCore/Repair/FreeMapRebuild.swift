@@ -19,8 +19,7 @@ struct FreeMapRebuild {
 
     /// Why the rebuild must not be done, or nil.
     func refusal(preen: Bool) -> String? {
-        if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
-        if image.device.size < image.superblock.fssize { return "the image is truncated" }
+        if let why = Repairer.unwritable(image) { return why }
         if preen, let p = checker.problems.first(where: { $0.severity == .error && !Repairer.fixable.contains($0.code) }) {
             return "\(p.code.id) needs a human first: run gefs-fsck -y"
         }

@@ -84,15 +84,18 @@ public struct Repairer {
         let remaining = again.problems.filter { $0.severity != .info }
         if !remaining.isEmpty {
             out.notes.append("the check after the repair still finds \(remaining.count) problem\(remaining.count == 1 ? "" : "s"):")
-            out.notes += FsckReport.lines(remaining, limit: 3).map { "  " + $0 }
+            out.notes += Problem.lines(remaining, limit: 3).map { "  " + $0 }
         }
         return out
     }
 
-    /// Why the superblock and arena copies cannot be rewritten from the current state.
     static func identity(_ p: Problem) -> String { "\(p.code.id) \(p.arena ?? -1) \(p.block ?? -1) \(p.path ?? "")" }
 
-    func copiesRefusal() -> String? {
+    /// Why the superblock and arena copies cannot be rewritten from the current state.
+    func copiesRefusal() -> String? { Repairer.unwritable(image) }
+
+    /// Why no repair may write to the image at all, or nil: the current state must be whole.
+    static func unwritable(_ image: Image) -> String? {
         if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
         if image.device.size < image.superblock.fssize { return "the image is truncated" }
         return nil

@@ -147,9 +147,9 @@ public struct RestoreWalker {
             guard !result.stopped else { return }
             let stopped = try MessageApply.merge(records, pending, failure: { f, pivot in
                 report(f.code, "pivot \(hex(pivot)): \(f.message)", pivot)
-            }) { key, value in
+            }, record: { key, value in
                 try !range.contains(key) || record(key, value)
-            }
+            })
             if stopped { result.stopped = true }
         }
 

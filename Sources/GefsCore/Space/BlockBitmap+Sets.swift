@@ -14,9 +14,14 @@ extension BlockBitmap {
         return r
     }
 
+    /// Sets the bit of `addr` when the bitmap covers it.
+    public mutating func insert(_ addr: Int64) {
+        if let r = indices(addr, Format.blockSize64) { self[r.lowerBound] = true }
+    }
+
     /// Sets the bits of the given block addresses (those inside the span).
     public mutating func insert<S: Sequence>(blocks: S) where S.Element == Int64 {
-        for a in blocks { if let r = indices(a, Format.blockSize64) { self[r.lowerBound] = true } }
+        for a in blocks { insert(a) }
     }
 
     /// Clears the bit of one block address, if inside the span.

@@ -122,16 +122,16 @@ public struct SpaceClassification: Sendable {
         return free
     }
 
-    /// Compares an arena's replayed free map with reachability: leaks (allocated, unreachable)
-    /// and uses after free (reachable, free), each as runs of blocks. Leaks are only reported
-    /// when the classification is complete.
+    /// Compares an arena's replayed free map (`free`, over its region) with reachability: leaks
+    /// (allocated, unreachable) and uses after free (reachable, free), each as runs of blocks.
+    /// Leaks are only reported when the classification is complete.
     /// Unreachable blocks are graded by `grading`; with `look`, each run is split by what its
     /// blocks' bytes suggest they were (FORMAT-9FRONT.md §14).
-    public func compare(_ replay: ArenaReplay, arena: Arena, grading: Grading,
+    public func compare(free: BlockBitmap, arena: Arena, grading: Grading,
                         look: ((Int64) -> BlockLook)? = nil) -> [Problem] {
         let used = reachable(in: arena)
-        let uaf = used.intersection(replay.free)
-        let leaks = BlockBitmap(covering: arena.region, filled: true).subtracting(used).subtracting(replay.free)
+        let uaf = used.intersection(free)
+        let leaks = BlockBitmap(covering: arena.region, filled: true).subtracting(used).subtracting(free)
         var out: [Problem] = []
         for (addr, len) in uaf.extents {
             let kinds = Set((0..<Int(len / Format.blockSize64)).flatMap { self.kinds(at: addr + Int64($0) * Format.blockSize64) })

@@ -30,13 +30,14 @@ public struct SpaceMap: Sendable {
     }
     public var rows: [Row]
 
-    /// Classifies every block of the chosen arenas and packs them into `width` cells per row.
-    /// `space` must come from a completed check (`Checker`); without `space.complete`, blocks
-    /// that are allocated but unreached are `unknown`, not `leaked`.
-    public init(image: Image, replays: [ArenaReplay], space: SpaceClassification, width: Int) {
-        rows = replays.map { r in
+    /// Classifies every block of the chosen arenas, each with its replayed free map (over its
+    /// region), and packs them into `width` cells per row. `space` must come from a completed
+    /// check (`Checker`); without `space.complete`, blocks that are allocated but unreached are
+    /// `unknown`, not `leaked`.
+    public init(image: Image, freeMaps: [(arena: Int, free: BlockBitmap)], space: SpaceClassification, width: Int) {
+        rows = freeMaps.map { r in
             let arena = image.arenas[r.arena]
-            let classes = SpaceMap.classify(arena, r, space)
+            let classes = SpaceMap.classify(arena, r.free, space)
             let per = max(1, (classes.count + width - 1) / max(1, width))
             var cells: [BlockClass] = []
             var totals = [Int](repeating: 0, count: BlockClass.allCases.count)
@@ -51,12 +52,12 @@ public struct SpaceMap: Sendable {
         }
     }
 
-    static func classify(_ arena: Arena, _ r: ArenaReplay, _ space: SpaceClassification) -> [BlockClass] {
+    static func classify(_ arena: Arena, _ freeMap: BlockBitmap, _ space: SpaceClassification) -> [BlockClass] {
         let B = Format.blockSize64
-        return (0..<r.free.count).map { i in
+        return (0..<freeMap.count).map { i in
             let addr = arena.region.lowerBound + Int64(i) * B
             let kinds = space.kinds(at: addr)
-            let free = r.free[i]
+            let free = freeMap[i]
             if kinds.isEmpty { return free ? .free : (space.complete ? .leaked : .unknown) }
             if free { return .useAfterFree }
             if kinds.contains(.log) { return .log }

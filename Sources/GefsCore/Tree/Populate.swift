@@ -88,9 +88,12 @@ public enum Populate {
 
     /// Why gefs cannot hold a name (§9.5), or nil.
     static func unholdable(_ name: [UInt8], _ rule: NameRule = .gefs8) -> String? {
-        if name.count > Format.nameMax { return "name longer than \(Format.nameMax) bytes" }
-        if name.contains(UInt8(ascii: "/")) || name.contains(0) { return "name contains '/' or NUL" }
-        if name.isEmpty || name == [0x2e] || name == [0x2e, 0x2e] { return "name is empty, '.' or '..'" }
+        switch NameFault(name) {
+        case nil: break
+        case .tooLong: return "name longer than \(Format.nameMax) bytes"
+        case .slash, .nul: return "name contains '/' or NUL"
+        case .empty, .dots: return "name is empty, '.' or '..'"
+        }
         if rule == .gefs9, name.contains(where: { $0 < 0x20 }) { return "name contains a control character (the genuine gefs refuses bytes below 0x20)" }
         return nil
     }

@@ -257,11 +257,8 @@ struct Walker {
     }
 
     mutating func checkGen(_ child: BlockPointer, parent: Int64) {
-        let nextgen = reader.image.superblock.nextgen
-        if let g = tree.gen, child.gen > g {
-            report(.treeBlockGen, "pointer in \(hex(parent)) to \(hex(child.addr)) has gen \(child.gen), above the tree's gen \(g)", block: child.addr)
-        } else if child.gen >= 0, UInt64(child.gen) >= nextgen {
-            report(.treeBlockGen, "pointer in \(hex(parent)) to \(hex(child.addr)) has gen \(child.gen), not below nextgen \(nextgen)", block: child.addr)
+        if let fault = GenFault(child, treeGen: tree.gen, nextgen: reader.image.superblock.nextgen) {
+            report(.treeBlockGen, "pointer in \(hex(parent)) to \(hex(child.addr)) has gen \(child.gen), \(fault)", block: child.addr)
         }
     }
 
@@ -272,10 +269,10 @@ struct Walker {
         let query = self.query, onRecord = self.onRecord
         let stopped = MessageApply.merge(records, pending, failure: { f, pivot in
             report(f.code, "pivot \(hex(pivot)): \(f.message)", block: pivot)
-        }) { key, value in
+        }, record: { key, value in
             guard query.contains(key), let onRecord else { return true }
             return onRecord(key, value)
-        }
+        })
         if stopped { result.stopped = true }
     }
 }

@@ -14,16 +14,3 @@ public enum XXH3 {
         }
     }
 }
-
-extension XXH3 {
-    /// Whether a hash stored on disk accepts the one computed over the bytes. Only the fuzzing
-    /// build (`-D GEFS_FUZZ`, scripts/fuzz.sh) accepts every hash, so that a fuzzer's bytes reach
-    /// the checks behind the hashes; a normal build never defines GEFS_FUZZ.
-    @inlinable public static func accepts(stored: UInt64, computed: UInt64) -> Bool {
-        #if GEFS_FUZZ
-        return true
-        #else
-        return stored == computed
-        #endif
-    }
-}

@@ -1,3 +1,5 @@
+import GefsCore
+
 /// Images whose one arena holds a long, valid allocation log and nothing else, for benchmarks and
 /// tests of the log tools (gefs-logdump, gefs-replay). The log is written by `ArenaLog`, the
 /// same §8.4 writer mkgefs uses, driven by a seeded pseudo-random workload of single-block
@@ -65,18 +67,5 @@ public struct SyntheticLog {
                             arenasz: arenasz, fssize: B + arenasz + B,
                             arenas: [Superblock.ArenaRef(addr: B, hash: 0)])
         return try w.commit(superblock: sb, arenas: [log.copy()])
-    }
-}
-
-/// A small, fast, seeded generator (SplitMix64), so that synthetic logs are reproducible.
-public struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
