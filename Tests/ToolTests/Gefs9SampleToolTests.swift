@@ -97,20 +97,4 @@ final class Gefs9SampleToolTests: XCTestCase {
             }
         }
     }
-
-    /// Repairs and log rewrites of gefs9.00 are not written yet: asked for, they say so, write
-    /// nothing, and exit with the tool's status for it.
-    func testWritersRefuseGefs9AndLeaveTheImageAlone() throws {
-        let (path, _) = try Fixtures.sample9("fresh")
-        let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        for mode in ["-y", "-p"] {
-            let r = try Fixtures.tool("gefs-fsck", [mode, path])
-            XCTAssertEqual(r.status, 8, r.stdout + r.stderr)
-            XCTAssertTrue(r.stderr.contains("rewriting gefs9.00 logs is not supported yet"), r.stderr)
-        }
-        let w = try Fixtures.tool("gefs-replay", ["--rewrite", "--write", path])
-        XCTAssertEqual(w.status, 1, w.stdout + w.stderr)
-        XCTAssertTrue((w.stdout + w.stderr).contains("not supported yet"), w.stdout + w.stderr)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "nothing written")
-    }
 }

@@ -26,7 +26,8 @@ extension ProblemCode {
         "an arena header or footer has intact fields but nonzero bytes after them",
         fix: "rewritten from the fields with the rest zeroed; the superblocks record the new hash")
     public static let arenaNoCurrentCopy = ProblemCode("arena_no_current_copy", .error,
-        "neither the arena's header nor its footer matches the hash the superblock records")
+        "neither the arena's header nor its footer matches the hash the superblock records",
+        fix: "gefs9.00, when the table's hash is -1 beside an identical, well-formed header and footer (a grown image): the header's hash recorded")
 
     static let imageCodes: [ProblemCode] = [
         superblockInvalid, superblockStale, superblockMismatch, superblockNone, superblockSnapdlInvalid, imageTruncated, imageGrown,

@@ -71,6 +71,14 @@ public protocol DiskFormat: Sendable {
     func sealLogBlock(_ block: inout [UInt8])
     /// The words an entry is stored as.
     func encode(_ e: LogEntry) -> [UInt64]
+    /// The entry an offline rewrite writes for one free extent of its final free map (gefs8.00:
+    /// LogFree1 for one block, LogFree otherwise; gefs9.00: always the two-wide LogFree, as the
+    /// genuine compression writes it, FORMAT-9FRONT.md §8.4, §8.5).
+    func compactFree(_ addr: Int64, _ len: Int64) -> LogEntry
+    /// `loghd.hash` of an arena copy whose log starts with `head`: `previous` is the hash the
+    /// current copy holds when the log keeps its head, nil when the log was rewritten (gefs8.00:
+    /// the head's block hash; gefs9.00: −1 after a rewrite, else the previous value, §7).
+    func logHeadHash(_ head: [UInt8], previous: UInt64?) -> UInt64
 
     // MARK: Deadlists (§9.6)
 
@@ -81,10 +89,21 @@ public protocol DiskFormat: Sendable {
     func verifyDeadlistBlock(_ block: [UInt8], pointer: BlockPointer) throws
     func decodeDeadlistBlock(_ block: [UInt8]) throws -> DeadlistBlock
     func encodeDeadlistBlock(_ d: DeadlistBlock) -> [UInt8]
+    /// The pointer a writer stores to a new deadlist block `block` at `addr` (a Kdlist end, a
+    /// chained block's `logp`) for a chain of generation `gen` (gefs8.00: the block hash and
+    /// `gen`; gefs9.00: hash −1 and gen 0, FORMAT-9FRONT.md §3, §9.6).
+    func deadlistPointer(_ addr: Int64, _ block: [UInt8], gen: Int64) -> BlockPointer
+    /// The birth generation of a new snapshot-tree node, given the newest generation in use
+    /// (gefs8.00: that one; gefs9.00: 0, the snapshot tree's own, which never advances, §9.5).
+    func snapshotTreeGen(newest: Int64) -> Int64
 
     /// Whether this toolkit's repairs and log rewrites write this format (checked against its
     /// genuine reader); a format without them is only read and checked.
     var repairable: Bool { get }
+    /// Whether an arena-table hash of −1 beside an identical, well-formed header and footer is
+    /// repaired by recording the header's block hash (gefs9.00: what `gefs -g` leaves,
+    /// FORMAT-9FRONT.md §5, §14 item 19).
+    var recordsMissingArenaHash: Bool { get }
 
     // MARK: Checking (FORMAT-9FRONT.md §14)
 

@@ -159,7 +159,8 @@ public struct LogRewrite {
             written.append((addr, b.finished()))
         }
         let used = a.size - Int64(free.setCount) * Format.blockSize64
-        let copy = ArenaCopy(loghd: chosen[0], loghdHash: image.format.hash(written[0].1), size: a.size, used: used)
+        let copy = ArenaCopy(loghd: chosen[0], loghdHash: image.format.logHeadHash(written[0].1, previous: nil),
+                             size: a.size, used: used)
         let plan = ArenaPlan(arena: a.index, rewritten: true, oldBlocks: r.logBlocks,
                              oldEntries: r.committedEntries + r.discardedEntries,
                              newBlocks: chosen, newEntries: groups.reduce(0) { $0 + $1.count },
@@ -169,7 +170,7 @@ public struct LogRewrite {
 
     /// The entries of a new log over `free`, split into blocks by the append rule.
     static func layout(_ free: BlockBitmap, _ gen: UInt64, _ format: any DiskFormat) -> [[LogEntry]] {
-        ArenaLog.blocksNeeded(free.extents.map { LogEntry.free($0.addr, $0.len) } + [.sync(gen)], format)
+        ArenaLog.blocksNeeded(free.extents.map { format.compactFree($0.addr, $0.len) } + [.sync(gen)], format)
     }
 
     /// An arena that keeps its log: `LogSync gen` right after its committed barrier, in a new
@@ -205,7 +206,8 @@ public struct LogRewrite {
                              oldEntries: r.committedEntries + r.discardedEntries,
                              newBlocks: newBlocks, newEntries: r.committedEntries + written.count,
                              free: free, used: used,
-                             copy: ArenaCopy(loghd: copy.loghd, loghdHash: image.format.hash(head), size: a.size, used: used))
+                             copy: ArenaCopy(loghd: copy.loghd, loghdHash: image.format.logHeadHash(head, previous: copy.loghdHash),
+                                             size: a.size, used: used))
         return (plan, written)
     }
 

@@ -111,7 +111,7 @@ struct DeadlistReclaim {
                 let b = image.format.encodeDeadlistBlock(DeadlistBlock(next: next, addresses: g))
                 let addr = try alloc.next()
                 blocks[addr] = b
-                next = BlockPointer(addr: addr, hash: image.format.hash(b), gen: gen)
+                next = image.format.deadlistPointer(addr, b, gen: gen)
                 if tail.isNull { tail = next }
             }
             newValues[key] = .some(DeadlistRef(head: next, tail: tail).encode())
@@ -136,7 +136,7 @@ struct DeadlistReclaim {
             let b = node.encodeBlock()
             let addr = try alloc.next()
             blocks[addr] = b
-            return BlockPointer(addr: addr, hash: image.format.hash(b), gen: newestGen)
+            return BlockPointer(addr: addr, hash: image.format.hash(b), gen: image.format.snapshotTreeGen(newest: newestGen))
         }
         lines.append("snapshot tree written anew: \(built.nodes) node\(built.nodes == 1 ? "" : "s"), root \(hex(built.root.addr)), height \(built.height) (was \(oldNodes.count) node\(oldNodes.count == 1 ? "" : "s") at \(hex(t.root.addr)))")
 

@@ -5,7 +5,7 @@ struct FreeMapRebuild {
     let checker: Checker
 
     /// The problems a rebuild fixes (the uncommitted entries go with the old log too).
-    static let codes: Set<ProblemCode> = Set(ProblemCode.logCodes).union([.spaceLeak, .spaceUseAfterFree])
+    static let codes: Set<ProblemCode> = Set(ProblemCode.logCodes).union([.spaceLeak, .spaceUseAfterFree, .spaceUnreachable])
     /// The problems that call for one.
     static let triggers: Set<ProblemCode> = codes.subtracting([.logDiscardedEntries])
 

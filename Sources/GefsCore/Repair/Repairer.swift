@@ -31,7 +31,8 @@ public struct Repairer {
     var image: Image { checker.image }
 
     static let copyCodes: Set<ProblemCode> = [.superblockInvalid, .superblockStale, .superblockMismatch,
-                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt, .arenaCopyTail]
+                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt, .arenaCopyTail,
+                                              .superblockCopyInvalid, .arenaUsedStale]
     /// Every problem some repair fixes.
     public static var fixable: Set<ProblemCode> { copyCodes.union(FreeMapRebuild.codes) }
 
@@ -63,7 +64,10 @@ public struct Repairer {
                 addressed.formUnion(Repairer.copyCodes)
             }
         }
-        if addressed.isEmpty, !codes.isDisjoint(with: Repairer.copyCodes) {
+        // An arena without a current copy is fixed here only when the format records the hash
+        // a grown image lost (`recordable`); otherwise it is no copy problem a repair can solve.
+        let recording = image.arenas.contains { recordable($0) != nil }
+        if addressed.isEmpty, recording || !codes.isDisjoint(with: Repairer.copyCodes) {
             if let why = copiesRefusal() {
                 out.notes.append("copies not rewritten: \(why)")
             } else {
@@ -91,28 +95,68 @@ public struct Repairer {
 
     static func identity(_ p: Problem) -> String { "\(p.code.id) \(p.arena ?? -1) \(p.block ?? -1) \(p.path ?? "")" }
 
-    /// Why the superblock and arena copies cannot be rewritten from the current state.
-    func copiesRefusal() -> String? { Repairer.unwritable(image) }
+    /// Why the superblock and arena copies cannot be rewritten from the current state: as
+    /// `unwritable`, except for an arena whose lost table hash the format records (`recordable`).
+    func copiesRefusal() -> String? {
+        if let a = image.arenas.first(where: { $0.current == nil && recordable($0) == nil }) { return "arena \(a.index) has no current copy" }
+        if Repairer.truncated(image) { return "the image is truncated" }
+        return nil
+    }
 
     /// Why no repair may write to the image at all, or nil: the current state must be whole.
     static func unwritable(_ image: Image) -> String? {
         if let a = image.arenas.first(where: { $0.current == nil }) { return "arena \(a.index) has no current copy" }
-        if image.device.size < image.superblock.fssize { return "the image is truncated" }
+        if truncated(image) { return "the image is truncated" }
         return nil
+    }
+
+    /// Whether the image is shorter than the file system it holds: gefs8.00's `fssize`; in
+    /// gefs9.00, which has none, the last arena's end plus the block of `sb1` (FORMAT-9FRONT.md
+    /// §5, §6).
+    static func truncated(_ image: Image) -> Bool {
+        if image.device.size < image.superblock.fssize { return true }
+        guard image.superblock.fssize == 0, let last = image.arenas.last?.geometry else { return false }
+        return last.span.upperBound + Format.blockSize64 > image.device.size
+    }
+
+    /// The copy to record for an arena without a current one, when the format repairs that: the
+    /// table's hash is −1 and the header and footer are identical and well formed (what the
+    /// genuine `gefs -g` leaves for every old arena, FORMAT-9FRONT.md §5, §14 item 19).
+    func recordable(_ a: Arena) -> ArenaCopy? {
+        let sb = image.superblock
+        guard image.format.recordsMissingArenaHash, a.current == nil, sb.arenas[a.index].hash == UInt64.max,
+              a.headerStatus == a.footerStatus, a.headerHash == a.footerHash, let h = a.header, a.footer == h,
+              a.tails.isEmpty, image.format.arenaCopyError(h, sb, a.index) == nil else { return nil }
+        return h
     }
 
     /// Rewrites both superblocks and every arena header and footer with the current state, in
     /// §10's order. The bytes are those the current superblock already records, so a crash at
-    /// any point leaves the same committed state.
+    /// any point leaves the same committed state — except the `used` of an arena whose copy
+    /// disagrees with the replay up to its committed barrier (gefs9.00's `arena_used_stale`):
+    /// that copy is written with the replayed value, and the superblocks (same qgen) with its
+    /// new hash; until `sb0` is written the footer still holds the recorded copy.
     func rewriteCopies() throws -> [String] {
-        let copies = image.arenas.map { $0.current! }
+        let staleUsed = Set(checker.problems.filter { $0.code == .arenaUsedStale }.compactMap(\.arena))
+        let copies = image.arenas.map { a -> ArenaCopy in
+            var c = a.current ?? recordable(a)!
+            let r = checker.replays[a.index]
+            if staleUsed.contains(a.index), r.stop == .barrier, !r.hasErrors { c.used = r.used }
+            return c
+        }
         let written = try SyncWriter(device: image.device, format: image.format).commit(superblock: image.superblock, arenas: copies)
         var lines = tailLines(written)
+        for a in image.arenas where a.current == nil {
+            lines.append("arena \(a.index): the table's hash -1 beside identical, well-formed header and footer (a grown image): recorded \(hex(written.arenas[a.index].hash))")
+        }
+        for i in staleUsed.sorted() where copies[i].used != image.arenas[i].current!.used {
+            lines.append("arena \(i): header and footer written with the replayed used \(copies[i].used) (was \(image.arenas[i].current!.used))")
+        }
         for c in [image.sb0, image.sb1] where c.block != image.format.encodeSuperblock(image.superblock) {
             lines.append("\(c.slot) rewritten from the current superblock (\(image.currentSlot), qgen \(image.qgen))")
         }
         for a in image.arenas {
-            for slot in [ArenaSlot.header, .footer] where (slot == .header ? a.headerStatus : a.footerStatus) != .current {
+            for slot in [ArenaSlot.header, .footer] where a.current != nil && (slot == .header ? a.headerStatus : a.footerStatus) != .current {
                 lines.append("arena \(a.index) \(slot) rewritten from the \(a.currentSlot!)")
             }
         }

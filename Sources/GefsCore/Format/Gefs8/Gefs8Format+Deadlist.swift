@@ -34,4 +34,10 @@ extension Gefs8Format {
         let addrs = (0..<deadsz / 8).map { b.s64(at: header + 8 * $0) }
         return DeadlistBlock(next: next, addresses: addrs)
     }
+
+    public func deadlistPointer(_ addr: Int64, _ block: [UInt8], gen: Int64) -> BlockPointer {
+        BlockPointer(addr: addr, hash: hash(block), gen: gen)
+    }
+
+    public func snapshotTreeGen(newest: Int64) -> Int64 { newest }
 }

@@ -14,6 +14,7 @@ extension Gefs8Format {
     public func looksLike(_ block: [UInt8]) -> BlockLook { .other }
 
     public var repairable: Bool { true }
+    public var recordsMissingArenaHash: Bool { false }
 
     /// gefs8.00's geometry is checked whole with the superblock (`superblockError`).
     public func layoutProblems(_ sb: Superblock, _ arenas: [ArenaGeometry?], blockCount: Int64) -> [Problem] { [] }

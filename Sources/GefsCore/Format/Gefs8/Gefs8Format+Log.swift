@@ -66,6 +66,12 @@ extension Gefs8Format {
 
     /// gefs8.00 entries are stored as their words (LogEntry's own encoding).
     public func encode(_ e: LogEntry) -> [UInt64] { e.words }
+
+    /// LogFree1 for one block, LogFree for a longer extent (FORMAT.md §8.4).
+    public func compactFree(_ addr: Int64, _ len: Int64) -> LogEntry { .free(addr, len) }
+
+    /// The head block's block hash, advisory (FORMAT.md §7).
+    public func logHeadHash(_ head: [UInt8], previous: UInt64?) -> UInt64 { hash(head) }
 }
 
 /// Lays out one gefs8.00 log block the way writers do (§8.4): entries appended at `logsz`, a

@@ -50,4 +50,12 @@ extension Gefs9Format {
         }
         return (logsz, block.u64(at: 4))
     }
+
+    /// Hash −1 and gen 0: what the genuine writer stores; readers follow the address only.
+    public func deadlistPointer(_ addr: Int64, _ block: [UInt8], gen: Int64) -> BlockPointer {
+        BlockPointer(addr: addr, hash: UInt64.max, gen: 0)
+    }
+
+    /// The snapshot tree's blocks are born with gen 0 (§9.5).
+    public func snapshotTreeGen(newest: Int64) -> Int64 { 0 }
 }

@@ -11,9 +11,11 @@ extension Gefs9Format {
                 emptySnapdlHash: nil, unknownSuperblockTypeRefused: true)
     }
 
-    /// Repairs and log rewrites of gefs9.00 (its genuine log layout and sync order, checked
-    /// against the genuine gefs) are not written yet.
-    public var repairable: Bool { false }
+    /// Repairs and log rewrites write gefs9.00 in the genuine log layout (§8.5) and sync order
+    /// (§10), checked against the genuine gefs (Tests/ToolTests/Gefs9RepairToolTests.swift).
+    public var repairable: Bool { true }
+    /// §5, §14 item 19: a grown image's old arenas.
+    public var recordsMissingArenaHash: Bool { true }
 
     /// §14: a block that passes a log or deadlist block's body hash was one; a node header that
     /// decodes was a tree node; anything else data or an uncommitted allocation.

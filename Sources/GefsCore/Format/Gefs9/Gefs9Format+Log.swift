@@ -103,6 +103,13 @@ extension Gefs9Format {
     /// are not gefs9.00 entries: a precondition fails.
     public func encode(_ e: LogEntry) -> [UInt64] { Gefs9Format.words(e) }
 
+    /// The two-wide LogFree (op 5) whatever the length, even one block (§8.4 step 3, §8.5).
+    public func compactFree(_ addr: Int64, _ len: Int64) -> LogEntry { Gefs9Format.entry(.free, addr, len) }
+
+    /// −1 once the log was rewritten (the genuine compression's value); otherwise whatever the
+    /// previous copy held (§7: nothing reads it).
+    public func logHeadHash(_ head: [UInt8], previous: UInt64?) -> UInt64 { previous ?? UInt64.max }
+
     /// Stores the body hash over the `logsz` the header holds.
     public func sealLogBlock(_ block: inout [UInt8]) {
         block.put(Gefs9Format.bodyHash(block, logsz: Int(block.u16(at: 2))), at: 4)
