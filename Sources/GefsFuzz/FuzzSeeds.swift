@@ -28,7 +28,7 @@ public enum FuzzSeeds {
             }
         }
         var out: [FuzzTarget: [Seed]] = [:]
-        for t in FuzzTarget.allCases {
+        for t in FuzzTarget.allCases where !t.needsGefs9 {
             switch t {
             case .fsck, .repair, .logdump: out[t] = patches
             case .superblock: out[t] = blocks[.superblock] ?? []
@@ -36,9 +36,61 @@ public enum FuzzSeeds {
             case .log: out[t] = blocks[.log] ?? []
             case .leaf, .pivot: out[t] = (blocks[.leaf] ?? []) + (blocks[.pivot] ?? [])
             case .undo: out[t] = undos
+            case .superblock9, .arena9, .log9, .dlist9, .fsck9: break
             }
             out[t] = unique(out[t]!)
         }
+        return out
+    }
+
+    /// Seeds of the gefs9.00 targets, from the genuine bases (`Fixtures/samples9`): both
+    /// superblocks, the arena headers, every log block of the committed chains, every deadlist
+    /// block; for `fsck9`, each base as it is and patches that rewrite the first bytes of a
+    /// landmark block (superblocks, arena headers, log blocks, tree roots, deadlist heads) with
+    /// what is there, so that the fuzzer starts from records on the blocks that matter.
+    public static func make9(bases9: [[UInt8]]) -> [FuzzTarget: [Seed]] {
+        var out: [FuzzTarget: [Seed]] = [.superblock9: [], .arena9: [], .log9: [], .dlist9: [], .fsck9: []]
+        let B = Format.blockSize64
+        for (i, base) in bases9.enumerated() {
+            let dev = PatchedDevice(base: base)
+            guard let img = try? Image(device: dev) else { continue }
+            let name = "base9-\(i)"
+            func add(_ t: FuzzTarget, _ addr: Int64) {
+                guard let b = try? dev.read(at: addr) else { return }
+                out[t]!.append(("\(name)-\(hex(addr))", trimmed(b)))
+            }
+            let sb1 = (dev.blockCount - 1) * B
+            add(.superblock9, 0); add(.superblock9, sb1)
+            var landmarks: [Int64] = [0, sb1]
+            for a in img.arenas {
+                add(.arena9, a.base)
+                landmarks.append(a.base)
+                let logs = Replay.arena(img, a.index).logBlocks
+                for l in logs { add(.log9, l) }
+                landmarks += logs.prefix(2)
+            }
+            let reader = TreeReader(img)
+            landmarks.append(img.superblock.snapRoot.addr)
+            if let c = try? reader.snapshotContents() {
+                landmarks += c.snapshots.map(\.root.addr)
+                for d in c.deadlists {
+                    landmarks.append(d.ref.head.addr)
+                    var next = d.ref.head.addr
+                    for _ in 0..<64 where next >= 0 {
+                        add(.dlist9, next)
+                        guard let b = try? dev.read(at: next), let blk = try? img.format.decodeDeadlistBlock(b) else { break }
+                        next = blk.next.addr
+                    }
+                }
+            }
+            out[.fsck9]!.append((name, [UInt8(i)]))
+            for addr in Set(landmarks).sorted() where addr >= 0 && addr % B == 0 && addr / B < Int64(ImagePatch.resizeMark) {
+                guard let b = try? dev.read(at: addr) else { continue }
+                let p = ImagePatch(base: i, edits: [.bytes(block: Int(addr / B), offset: 0, Array(b.prefix(64)))])
+                out[.fsck9]!.append(("\(name)-\(hex(addr))", p.encoded))
+            }
+        }
+        for t in out.keys { out[t] = unique(out[t]!) }
         return out
     }
 

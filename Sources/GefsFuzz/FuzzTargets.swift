@@ -26,9 +26,27 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case logdump
     /// An undo file: read, checked against the small image and applied to it.
     case undo
+    /// A gefs9.00 superblock: decode, round trip, then sb0 (and sb1) of the fresh genuine
+    /// image, checked.
+    case superblock9
+    /// A gefs9.00 arena header: decode, well-formedness, then arena 0's header of the fresh
+    /// genuine image, checked.
+    case arena9
+    /// A gefs9.00 log block: header, entries, then arena 0's head log block of the fresh
+    /// genuine image, dumped and checked.
+    case log9
+    /// A gefs9.00 deadlist block: body hash, decode, round trip, then the head of the first
+    /// Kdlist chain of a genuine image that has one, checked.
+    case dlist9
+    /// A patch of a genuine gefs9.00 image: everything gefs-fsck -n does. (The dump tools read
+    /// gefs9.00 logs in `log9`: dumping the unsynced sample's 24 000 entries at every input would
+    /// slow this target twentyfold.)
+    case fsck9
 
     /// Whether inputs are image patches rather than one block.
-    public var takesPatch: Bool { [.fsck, .repair, .logdump].contains(self) }
+    public var takesPatch: Bool { [.fsck, .repair, .logdump, .fsck9].contains(self) }
+    /// Whether the target reads the genuine gefs9.00 bases (`FuzzHarness.bases9`).
+    public var needsGefs9: Bool { [.superblock9, .arena9, .log9, .dlist9, .fsck9].contains(self) }
     /// The longest input worth trying (libFuzzer's -max_len).
     public var maxLength: Int { takesPatch ? 4096 : self == .undo ? 4 * Format.blockSize : Format.blockSize }
 }
@@ -40,21 +58,40 @@ struct Sink: TextOutputStream {
 }
 
 /// Runs fuzz targets over a set of base images. Base 0 is always the small image
-/// (`FuzzHarness.smallBase()`); the whole-image targets choose among all of them.
+/// (`FuzzHarness.smallBase()`); the whole-image targets choose among all of them. The gefs9.00
+/// targets read `bases9`, genuine images of the 9front gefs (`Fixtures/samples9`): the block
+/// targets put their block in the first one (the fresh sample), `dlist9` in the first that has
+/// a deadlist, and `fsck9` patches any of them.
 public final class FuzzHarness {
     public let bases: [[UInt8]]
+    public let bases9: [[UInt8]]
     /// Where things are in the small base.
     let loghd: Int64
     let admRoot: Int64
+    /// Where things are in the gefs9.00 bases: arena 0's head log block of `bases9[0]`, and
+    /// the base and address of the first Kdlist chain's head block.
+    let loghd9: Int64
+    let deadlist9: (base: Int, addr: Int64)?
     /// Print what the image targets find (for looking at one input, not for fuzzing).
     public var verbose = false
 
-    public init(bases: [[UInt8]]) throws {
+    public init(bases: [[UInt8]], bases9: [[UInt8]] = []) throws {
         precondition(!bases.isEmpty)
         self.bases = bases
+        self.bases9 = bases9
         let img = try Image(device: PatchedDevice(base: bases[0]))
         loghd = img.arenas[0].current!.loghd
         admRoot = try TreeReader(img).tree(label: "adm").root.addr
+        var loghd9: Int64 = 0
+        var deadlist9: (Int, Int64)?
+        for (i, b) in bases9.enumerated() {
+            let img9 = try Image(device: PatchedDevice(base: b))
+            guard img9.format is Gefs9Format else { throw DeviceError(path: "base9 \(i)", message: "not a gefs9.00 image") }
+            if i == 0 { loghd9 = img9.arenas[0].current!.loghd }
+            if deadlist9 == nil, let d = try TreeReader(img9).snapshotContents().deadlists.first { deadlist9 = (i, d.ref.head.addr) }
+        }
+        self.loghd9 = loghd9
+        self.deadlist9 = deadlist9
     }
 
     /// The small base: what `mkgefs -s 4M` writes with SOURCE_DATE_EPOCH=1700000000 (the base
@@ -80,6 +117,13 @@ public final class FuzzHarness {
         case .repair: repair(ImagePatch(parsing: input).device(bases))
         case .logdump: logdump(ImagePatch(parsing: input).device(bases))
         case .undo: undo(input)
+        case .superblock9: superblock9(input)
+        case .arena9: arena9(input)
+        case .log9: log9(input)
+        case .dlist9: dlist9(input)
+        case .fsck9:
+            guard !bases9.isEmpty else { return }
+            fsck(ImagePatch(parsing: input).device(bases9))
         }
     }
 
@@ -141,6 +185,69 @@ public final class FuzzHarness {
             if sorted { precondition((try? Node.decode(n.encodeBlock())) == n, "node round trip") }
         }
         fsck(small(with: b, at: admRoot))
+    }
+
+    // MARK: gefs9.00 block targets
+
+    /// Genuine gefs9.00 base `i` with one block replaced.
+    func genuine(_ i: Int, with block: [UInt8], at addr: Int64) -> PatchedDevice {
+        let dev = PatchedDevice(base: bases9[i])
+        try? dev.write(block, at: addr)
+        return dev
+    }
+
+    func superblock9(_ input: [UInt8]) {
+        guard !bases9.isEmpty else { return }
+        let b = FuzzHarness.block(input)
+        let f = Gefs9Format()
+        let size = Int64(bases9[0].count)
+        if let sb = try? f.decodeSuperblock(b) {
+            // Encoding normalizes what gefs9.00 does not keep (an empty snapdl's hashes are
+            // written −1): what is encoded once decodes and encodes to the same bytes.
+            let e = f.encodeSuperblock(sb)
+            precondition((try? f.decodeSuperblock(e)).map(f.encodeSuperblock) == e, "gefs9.00 superblock round trip")
+            _ = f.superblockError(sb, slot: .sb0, at: 0, deviceSize: size)
+        }
+        fsck(genuine(0, with: b, at: 0))
+        fsck(genuine(0, with: b, at: (size / Format.blockSize64 - 1) * Format.blockSize64))
+    }
+
+    func arena9(_ input: [UInt8]) {
+        guard !bases9.isEmpty else { return }
+        let b = FuzzHarness.block(input)
+        let f = Gefs9Format()
+        if let c = try? ArenaCopy.decode(b) {
+            precondition((try? ArenaCopy.decode(c.encodeBlock())) == c, "arena copy round trip")
+            if let img = try? Image(device: PatchedDevice(base: bases9[0])) {
+                _ = f.arenaCopyError(c, img.superblock, 0)
+                _ = f.arenaGeometry(img.superblock, 0, copy: c)
+            }
+        }
+        fsck(genuine(0, with: b, at: Format.blockSize64))
+    }
+
+    func log9(_ input: [UInt8]) {
+        guard !bases9.isEmpty else { return }
+        let b = FuzzHarness.block(input)
+        let f = Gefs9Format()
+        _ = try? f.logHeader(b)
+        f.walkLog(b) { _ in true }
+        _ = f.looksLike(b)
+        let dev = genuine(0, with: b, at: loghd9)
+        logdump(dev)
+        fsck(dev)
+    }
+
+    func dlist9(_ input: [UInt8]) {
+        guard let (base, addr) = deadlist9 else { return }
+        let b = FuzzHarness.block(input)
+        let f = Gefs9Format()
+        _ = try? f.verifyDeadlistBlock(b, pointer: BlockPointer(addr: addr, hash: UInt64.max, gen: 0))
+        if let d = try? f.decodeDeadlistBlock(b), d.addresses.count <= f.deadlistCapacity {
+            precondition((try? f.decodeDeadlistBlock(f.encodeDeadlistBlock(d)))?.addresses == d.addresses, "deadlist block round trip")
+        }
+        _ = f.looksLike(b)
+        fsck(genuine(base, with: b, at: addr))
     }
 
     /// Opens an image and replays every arena, as the dump tools do first.
@@ -227,6 +334,12 @@ extension FuzzHarness {
         return out
     }
 
+    /// Every `*.img` file of `directory`, by name: the genuine gefs9.00 bases.
+    public static func bases9(directory: String?) throws -> [[UInt8]] {
+        guard let d = directory else { return [] }
+        return try Files.list(d).filter { $0.hasSuffix(".img") }.map(Files.read)
+    }
+
     /// Writes the seed corpus of every target to `out/TARGET/NAME`, from the bases and the
     /// damaged images `corpus/*.img`. Returns the number of seeds per target.
     public func writeSeeds(corpus: String, to out: String) throws -> [FuzzTarget: Int] {
@@ -236,7 +349,9 @@ extension FuzzHarness {
             images.append((name, try Files.read(f)))
         }
         var counts: [FuzzTarget: Int] = [:]
-        for (t, seeds) in FuzzSeeds.make(bases: bases, corpus: images) {
+        var all = FuzzSeeds.make(bases: bases, corpus: images)
+        for (t, seeds) in FuzzSeeds.make9(bases9: bases9) { all[t] = seeds }
+        for (t, seeds) in all {
             let dir = out + "/" + t.rawValue
             Files.makeDirectory(dir)
             for s in seeds { try Files.write(dir + "/" + s.name, s.bytes) }

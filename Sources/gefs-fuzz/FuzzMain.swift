@@ -18,7 +18,8 @@ nonisolated(unsafe) var target = FuzzTarget.fsck
 public func fuzzerInitialize(_ argc: UnsafeMutableRawPointer, _ argv: UnsafeMutableRawPointer) -> CInt {
     func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
     do {
-        let h = try FuzzHarness(bases: FuzzHarness.bases(directory: env("GEFS_FUZZ_BASES")))
+        let h = try FuzzHarness(bases: FuzzHarness.bases(directory: env("GEFS_FUZZ_BASES")),
+                                bases9: FuzzHarness.bases9(directory: env("GEFS_FUZZ_BASES9")))
         if let out = env("GEFS_FUZZ_SEEDS") {
             let counts = try h.writeSeeds(corpus: env("GEFS_FUZZ_CORPUS") ?? ".", to: out)
             for t in FuzzTarget.allCases { print("\(t.rawValue): \(counts[t] ?? 0) seeds") }
@@ -26,6 +27,10 @@ public func fuzzerInitialize(_ argc: UnsafeMutableRawPointer, _ argv: UnsafeMuta
         }
         guard let name = env("GEFS_FUZZ_TARGET"), let t = FuzzTarget(rawValue: name) else {
             printError("gefs-fuzz: set GEFS_FUZZ_TARGET to one of: " + FuzzTarget.allCases.map(\.rawValue).joined(separator: " "))
+            exit(2)
+        }
+        guard !t.needsGefs9 || !h.bases9.isEmpty else {
+            printError("gefs-fuzz: \(name) needs the genuine gefs9.00 bases: set GEFS_FUZZ_BASES9 to a directory of them")
             exit(2)
         }
         target = t
@@ -48,8 +53,8 @@ public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
 enum FuzzMain {
     static let usage = """
         usage: gefs-fuzz list
-               gefs-fuzz run TARGET [--bases DIR] [-v] INPUT...    (files, or directories of them)
-               gefs-fuzz seeds [--bases DIR] --corpus DIR OUT
+               gefs-fuzz run TARGET [--bases DIR] [--bases9 DIR] [-v] INPUT...    (files, or directories of them)
+               gefs-fuzz seeds [--bases DIR] [--bases9 DIR] --corpus DIR OUT
         """
 
     static func main() {
@@ -59,7 +64,7 @@ enum FuzzMain {
             defer { args.removeSubrange(i...i + 1) }
             return args[i + 1]
         }
-        let basesDir = option("--bases"), corpus = option("--corpus")
+        let basesDir = option("--bases"), bases9Dir = option("--bases9"), corpus = option("--corpus")
         let verbose = args.contains("-v")
         args.removeAll { $0 == "-v" }
         do {
@@ -68,7 +73,8 @@ enum FuzzMain {
                 for t in FuzzTarget.allCases { print(t.rawValue) }
             case ("run", 3...):
                 guard let t = FuzzTarget(rawValue: args[1]) else { fail("no target \(args[1])") }
-                let h = try FuzzHarness(bases: FuzzHarness.bases(directory: basesDir))
+                let h = try FuzzHarness(bases: FuzzHarness.bases(directory: basesDir), bases9: FuzzHarness.bases9(directory: bases9Dir))
+                if t.needsGefs9, h.bases9.isEmpty { fail("\(t.rawValue) needs the genuine gefs9.00 bases: --bases9 DIR") }
                 h.verbose = verbose
                 var n = 0
                 for f in args.dropFirst(2).flatMap(Files.list) {
@@ -78,7 +84,7 @@ enum FuzzMain {
                 print("\(t.rawValue): \(n) inputs, no crash")
             case ("seeds", 2):
                 guard let corpus else { fail("seeds needs --corpus DIR") }
-                let h = try FuzzHarness(bases: FuzzHarness.bases(directory: basesDir))
+                let h = try FuzzHarness(bases: FuzzHarness.bases(directory: basesDir), bases9: FuzzHarness.bases9(directory: bases9Dir))
                 let counts = try h.writeSeeds(corpus: corpus, to: args[1])
                 for t in FuzzTarget.allCases { print("\(t.rawValue): \(counts[t] ?? 0) seeds") }
             default:

@@ -10,14 +10,15 @@ import TestSupport
 final class FuzzRegressionTests: XCTestCase {
     static var harness: FuzzHarness?
 
-    /// The bases scripts/fuzz.sh uses, in the same order.
+    /// The bases scripts/fuzz.sh uses, in the same order (the gefs9.00 ones too).
     func harness() throws -> FuzzHarness {
         if let h = Self.harness { return h }
         var bases = [try FuzzHarness.smallBase()]
         for f in ["fsck/005-clean-mkgefs-tree/image.img", "samples/fresh.img", "samples/snapshots.img", "samples/crashed.img"] {
             bases.append(Array(try Data(contentsOf: URL(fileURLWithPath: try Fixtures.unpack(f)))))
         }
-        let h = try FuzzHarness(bases: bases)
+        let bases9 = try ["fresh", "populated", "unsynced"].map { Array(try Data(contentsOf: URL(fileURLWithPath: try Fixtures.sample9($0).path))) }
+        let h = try FuzzHarness(bases: bases, bases9: bases9)
         Self.harness = h
         return h
     }
@@ -69,10 +70,12 @@ final class FuzzRegressionTests: XCTestCase {
                   "100-space-leak", "030-log-hash-mismatch", "031-log-block-free"] {
             corpus.append((d, Array(try Data(contentsOf: URL(fileURLWithPath: try Fixtures.unpack("fsck/\(d)/image.img"))))))
         }
-        let seeds = FuzzSeeds.make(bases: h.bases, corpus: corpus)
+        var seeds = FuzzSeeds.make(bases: h.bases, corpus: corpus)
+        for (t, s) in FuzzSeeds.make9(bases9: h.bases9) { seeds[t] = s }
         for t in FuzzTarget.allCases {
-            let s = try XCTUnwrap(seeds[t])
-            XCTAssertGreaterThan(s.count, t == .undo ? 1 : 2, t.rawValue)
+            let s = try XCTUnwrap(seeds[t], t.rawValue)
+            // The genuine samples hold one Kdlist chain of two blocks (populated).
+            XCTAssertGreaterThan(s.count, t == .undo || t == .dlist9 ? 1 : 2, t.rawValue)
             for seed in s.enumerated().filter({ $0.offset % 4 == 0 }).map(\.element) { h.run(t, seed.bytes) }
         }
     }

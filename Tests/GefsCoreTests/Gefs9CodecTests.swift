@@ -478,9 +478,9 @@ final class Gefs9CodecTests: XCTestCase {
         XCTAssertEqual(f.logSteps(logBlock([UInt64(a) | 0xff])), [.badOp(offset: 0, word: UInt64(a) | 0xff)])
         XCTAssertEqual(f.logSteps(logBlock([UInt64(a) | 1, UInt64(a) | 5, UInt64(B)], logsz: 16)),
                        [.entry(offset: 0, LogEntry(op: .alloc1, addr: a, len: B, word: UInt64(a) | 1)), .straddle(offset: 8, word: UInt64(a) | 5)])
-        XCTAssertEqual(f.logSteps(logBlock([UInt64(a) | 1, UInt64(a) | 1], logsz: 12)), [.badOp(offset: 12, word: 12)])
-        XCTAssertEqual(f.logSteps(logBlock([], logsz: 16352)), [.badOp(offset: 16352, word: 16352)])
-        XCTAssertEqual(f.logSteps(logBlock([], logsz: 16348)), [.badOp(offset: 16348, word: 16348)])
+        XCTAssertEqual(f.logSteps(logBlock([UInt64(a) | 1, UInt64(a) | 1], logsz: 12)), [.badLogsz(12)])
+        XCTAssertEqual(f.logSteps(logBlock([], logsz: 16352)), [.badLogsz(16352)])
+        XCTAssertEqual(f.logSteps(logBlock([], logsz: 16348)), [.badLogsz(16348)])
         XCTAssertEqual(f.logSteps(logBlock(Array(repeating: UInt64(a) | 1, count: 2043), logsz: 16344)).last, .last(offset: 16344))
         // The visitor can stop the walk.
         var seen = 0

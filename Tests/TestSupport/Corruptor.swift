@@ -1,22 +1,32 @@
 import Foundation
 import GefsCore
 
-/// Damages a gefs image one field at a time for gefs-fsck's corpus, and re-hashes every block
+/// Damages a gefs image one field at a time for gefs-fsck's corpora, and re-hashes every block
 /// that points at an edited one (parents, Ksnap records, Kdlist records, deadlist chains, the
 /// superblock) so that each case trips the check it is meant for, not merely a hash check.
+///
+/// It works on both formats, with the image's own hash (XXH3 in gefs8.00, MetroHash in
+/// gefs9.00). In gefs9.00 the pointers to deadlist blocks carry no hash (FORMAT-9FRONT.md §3):
+/// they are left alone, and a deadlist block is sealed by its body hash instead
+/// (`editDeadlistBlock`); log blocks are sealed by `editLog` and `editLogWords` in both formats.
 public final class Corruptor {
     public let path: String
     let device: FileDevice
+    /// The image's format, as its magic names it.
+    public let format: any DiskFormat
 
     /// A place that holds a block pointer: a block (or the superblock, `container == nil`) and
-    /// the pointer's offset in it; `child` when it is a pivot's child reference (fill follows).
-    struct Slot: Hashable { var container: Int64?; var offset: Int; var child: Bool }
+    /// the pointer's offset in it; `child` when it is a pivot's child reference (fill follows);
+    /// `hashed` when the pointer carries its target's block hash (not gefs9.00's deadlist
+    /// pointers).
+    struct Slot: Hashable { var container: Int64?; var offset: Int; var child: Bool; var hashed: Bool = true }
     /// Who points at each block.
     var pointers: [Int64: [Slot]] = [:]
 
     public init(path: String) throws {
         self.path = path
         device = try FileDevice(path: path, writable: true)
+        format = try Image(device: device).format
         try index()
     }
 
@@ -96,12 +106,12 @@ public final class Corruptor {
     }
 
     /// Gives every pointer to `addr` the block's current hash, then does the same for the
-    /// blocks holding those pointers.
+    /// blocks holding those pointers. Pointers that carry no hash are left as they are.
     func repoint(_ addr: Int64) throws {
         let b = try block(addr)
-        let h = XXH3.hash(b)
+        let h = format.hash(b)
         let fill = (try? Node.decode(b))?.fill
-        for s in pointers[addr] ?? [] {
+        for s in pointers[addr] ?? [] where s.hashed {
             if let c = s.container {
                 var cb = try block(c)
                 cb.put(h, at: s.offset + 8)
@@ -142,25 +152,61 @@ public final class Corruptor {
 
     // MARK: Logs
 
-    /// Rewrites the entries of a log block (its terminator included) and fixes its loghash.
+    /// Rewrites the entries of a log block and fixes its hash. In gefs8.00 the entries include
+    /// the terminator (LogEnd or LogChain); in gefs9.00 there is none and the block keeps its
+    /// `logp` (the bytes past the new `logsz` become zeros, as our writers leave them).
     public func editLog(_ addr: Int64, _ body: (inout [LogEntry]) throws -> Void) throws {
-        let format = try image().format
+        let format = self.format
         try edit(addr, rehash: false) { b in
             var entries: [LogEntry] = []
-            for case let .entry(_, e) in format.logSteps(b) { entries.append(e) }
+            var next: Int64?
+            for step in format.logSteps(b) {
+                switch step {
+                case let .entry(_, e): entries.append(e)
+                case let .next(a): next = a
+                default: break
+                }
+            }
             try body(&entries)
-            var builder = Gefs8LogBlockWriter()
-            for e in entries.dropLast() { builder.append(e) }
-            if let last = entries.last, last.op == .chain { builder.chain(to: last.addr) }
-            b = builder.block
-            format.sealLogBlock(&b)
+            if format is Gefs8Format {
+                var builder = Gefs8LogBlockWriter()
+                for e in entries.dropLast() { builder.append(e) }
+                if let last = entries.last, last.op == .chain { builder.chain(to: last.addr) }
+                b = builder.block
+                format.sealLogBlock(&b)
+            } else {
+                var w = format.newLogBlock()
+                for e in entries {
+                    guard w.fits(e) else { throw CorruptorError("the entries do not fit in one log block") }
+                    w.append(e)
+                }
+                if let next { w.chain(to: next) }
+                b = w.finished()
+            }
         }
     }
 
-    /// Edits a log block's raw words, then fixes its loghash.
+    /// Edits a log block's raw bytes, then fixes its hash (over the `logsz` the header then
+    /// holds, in gefs9.00).
     public func editLogWords(_ addr: Int64, _ body: (inout [UInt8]) throws -> Void) throws {
-        let format = try image().format
+        let format = self.format
         try edit(addr, rehash: false) { b in try body(&b); format.sealLogBlock(&b) }
+    }
+
+    // MARK: Deadlists
+
+    /// Decodes a deadlist block with the image's format, edits it and writes it back encoded:
+    /// in gefs8.00 its pointers get the new block hash, in gefs9.00 the block carries its new
+    /// body hash (with `seal` false, the old one stays: the body hash then fails).
+    public func editDeadlistBlock(_ addr: Int64, seal: Bool = true, _ body: (inout DeadlistBlock) throws -> Void) throws {
+        let format = self.format
+        try edit(addr) { b in
+            let old = b.u64(at: 4)
+            var d = try format.decodeDeadlistBlock(b)
+            try body(&d)
+            b = format.encodeDeadlistBlock(d)
+            if !seal, format is Gefs9Format { b.put(old, at: 4) }
+        }
     }
 
     /// The arena's head log block.
@@ -192,26 +238,36 @@ public final class Corruptor {
             pointers[target, default: []].append(slot)
             if follow, seen.insert(target).inserted { queue.append(target) }
         }
+        // gefs9.00's deadlist pointers carry hash −1: nothing to keep up to date.
+        let deadlistHashed = !(format is Gefs9Format)
         add(sb.snapRoot.addr, Slot(container: nil, offset: 0, child: false), follow: true)
-        add(sb.snapdlHead.addr, Slot(container: nil, offset: 1, child: false), follow: true)
-        add(sb.snapdlTail.addr, Slot(container: nil, offset: 2, child: false), follow: false)
+        add(sb.snapdlHead.addr, Slot(container: nil, offset: 1, child: false, hashed: deadlistHashed), follow: true)
+        add(sb.snapdlTail.addr, Slot(container: nil, offset: 2, child: false, hashed: deadlistHashed), follow: false)
         while let addr = queue.popLast() {
             guard let b = try? block(addr) else { continue }
-            for (off, child, follow) in Corruptor.slots(b) {
-                add(b.s64(at: off), Slot(container: addr, offset: off, child: child), follow: follow)
+            for p in Corruptor.slots(b, deadlistNext: deadlistHashed ? 4 : 12) {
+                add(b.s64(at: p.offset), Slot(container: addr, offset: p.offset, child: p.child, hashed: deadlistHashed || !p.deadlist),
+                    follow: p.follow)
             }
         }
     }
 
-    /// The pointers a block holds: (offset, is a child reference, leads to a block with pointers).
-    static func slots(_ b: [UInt8]) -> [(Int, Bool, Bool)] {
-        var out: [(Int, Bool, Bool)] = []
+    /// A pointer a block holds: its offset, whether it is a pivot's child reference, whether it
+    /// leads to a block with pointers, and whether its target is a deadlist block.
+    struct PointerAt { var offset: Int; var child: Bool; var follow: Bool; var deadlist: Bool = false }
+
+    /// The pointers a block holds. `deadlistNext` is the offset of a deadlist block's next
+    /// pointer (4 in gefs8.00, 12 in gefs9.00).
+    static func slots(_ b: [UInt8], deadlistNext: Int = 4) -> [PointerAt] {
+        var out: [PointerAt] = []
         let t = b.u16(at: 0)
         func byKind(_ key: ArraySlice<UInt8>, _ v: Int, _ nv: Int) {
             switch (key.first, nv) {
-            case (0?, 24): out.append((v, false, false))
-            case (4?, 72): out.append((v + 48, false, true))
-            case (5?, 48): out.append((v, false, true)); out.append((v + 24, false, false))
+            case (0?, 24): out.append(PointerAt(offset: v, child: false, follow: false))
+            case (4?, 72): out.append(PointerAt(offset: v + 48, child: false, follow: true))
+            case (5?, 48):
+                out.append(PointerAt(offset: v, child: false, follow: true, deadlist: true))
+                out.append(PointerAt(offset: v + 24, child: false, follow: false, deadlist: true))
             default: break
             }
         }
@@ -220,7 +276,7 @@ public final class Corruptor {
             for i in 0..<Int(b.u16(at: 2)) {
                 let p = base + Int(b.u16(at: base + 2 * i))
                 let nk = Int(b.u16(at: p)), v = p + 4 + nk, nv = Int(b.u16(at: p + 2 + nk))
-                if t == BlockType.pivot.rawValue { out.append((v, true, true)) } else { byKind(b[(p + 2)..<(p + 2 + nk)], v, nv) }
+                if t == BlockType.pivot.rawValue { out.append(PointerAt(offset: v, child: true, follow: true)) } else { byKind(b[(p + 2)..<(p + 2 + nk)], v, nv) }
             }
             if t == BlockType.pivot.rawValue {
                 let mb = Node.bufferStart
@@ -230,8 +286,8 @@ public final class Corruptor {
                     if b[p] == MessageOp.insert.rawValue { byKind(b[(p + 3)..<(p + 3 + nk)], v, nv) }
                 }
             }
-        } else if t == BlockType.deadlist.rawValue, b.s64(at: 4) != Format.none {
-            out.append((4, false, true))
+        } else if t == BlockType.deadlist.rawValue, b.s64(at: deadlistNext) != Format.none {
+            out.append(PointerAt(offset: deadlistNext, child: false, follow: true, deadlist: true))
         }
         return out
     }

@@ -13,9 +13,6 @@ import TestSupport
 final class FsckCorpusTests: XCTestCase {
     static let corpus = Fixtures.dir.appendingPathComponent("fsck")
 
-    /// Codes no case can produce, with the reason (each must still be documented).
-    static let unproduced: [String: String] = [:]
-
     /// The corpus's images rebuilt once per run when golden files are being updated.
     static let prepared: Result<Void, Error> = Result { if Golden.updating { try rebuildImages() } }
 
@@ -42,22 +39,7 @@ final class FsckCorpusTests: XCTestCase {
         XCTAssertEqual(Self.generatedCases, dirs, "the corpus changed: run scripts/fsck-corpus-tests.sh")
     }
 
-    /// Every problem code is produced by some case's first run (as its golden transcript
-    /// records it; each case's test compares that transcript with gefs-fsck's output).
-    func testEveryCodeHasACase() throws {
-        try XCTSkipIf(Golden.updating, "the transcripts are being rewritten")
-        var seen: Set<String> = []
-        for d in try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path) {
-            let transcript = try String(contentsOf: Self.corpus.appendingPathComponent("\(d)/expect.1"), encoding: .utf8)
-            for line in transcript.split(separator: "\n") {
-                let words = line.split(separator: " ").filter { $0 != "gefs-fsck:" }
-                if words.count >= 2, ["error", "warning", "info"].contains(words[0]) { seen.insert(String(words[1].dropLast())) }
-            }
-        }
-        for c in ProblemCode.all where !seen.contains(c.id) && Self.unproduced[c.id] == nil {
-            XCTFail("no corpus case produces \(c.id)")
-        }
-    }
+    // Which codes the corpus produces is CorpusCoverageTests': both formats' corpora together.
 
     /// A check without -p or -y never writes: the image's bytes are unchanged.
     func testCheckOnlyNeverWrites() throws {

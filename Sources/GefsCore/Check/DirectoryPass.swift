@@ -119,7 +119,7 @@ final class FileTreeState {
         case let .conf(name):
             conf.append(ConfSetting(name: name, value: value))
         case .label, .snap, .dlist:
-            return problem(.treeKeyKind, "\(k) in a file tree, which holds only Kdat, Kent and Kup")
+            return problem(.treeKeyKind, "\(k) in a file tree, which holds only Kdat, Kent\(grading.confKeys ? ", Kup and Kconf" : " and Kup")")
         }
         return nil
     }

@@ -64,7 +64,7 @@ extension Checker {
     func checkSnapshotTree() {
         let t = reader.snapshotTree
         verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
-        var c = SnapshotTreeContents()
+        var c = SnapshotTreeContents(confKeys: image.format.grading.confKeys)
         reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: false) }, record: { [unowned self] k, v in
             if let f = c.add(key: k, value: v) {
                 add(Problem(f.code, f.message, path: t.name), pass: f.code == .snapRecordInvalid ? .directories : nil)

@@ -21,7 +21,7 @@ extension ProblemCode {
     public static let logChainOutside = ProblemCode("log_chain_outside", .error,
         "a LogChain (or loghd) names a block outside the arena's allocatable region", fix: "fresh log")
     public static let logNotLogBlock = ProblemCode("log_not_log_block", .error,
-        "a block of the log chain is not a Tlog block", fix: "fresh log")
+        "a block of the log chain is not a Tlog block, or (gefs9.00) its logsz is above 16348 or not a multiple of 8", fix: "fresh log")
     public static let logHashMismatch = ProblemCode("log_hash_mismatch", .error,
         "a log block's loghash does not match its data area", fix: "fresh log")
     public static let logUnreadable = ProblemCode("log_unreadable", .error,

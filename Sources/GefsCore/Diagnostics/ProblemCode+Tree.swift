@@ -34,7 +34,7 @@ extension ProblemCode {
         "a block pointer's birth gen is above its tree's gen or not below nextgen")
     // MARK: Keys, values and messages (§9.4–§9.5)
     public static let treeKeyKind = ProblemCode("tree_key_kind", .error,
-        "a key's kind does not belong in this tree (file trees: Kdat, Kent, Kup; snapshot tree: Klabel, Ksnap, Kdlist)")
+        "a key's kind does not belong in this tree (file trees: Kdat, Kent, Kup; snapshot tree: Klabel, Ksnap, Kdlist; gefs9.00: Kconf in both)")
     public static let treeKeyMalformed = ProblemCode("tree_key_malformed", .error,
         "a key does not decode for its kind (length, terminator, unknown kind)")
     public static let treeValueMalformed = ProblemCode("tree_value_malformed", .error,

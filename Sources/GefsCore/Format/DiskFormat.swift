@@ -199,6 +199,10 @@ public enum LogStep: Equatable, Sendable {
     case badOp(offset: Int, word: UInt64)
     /// A two-word entry whose second word would fall past the entries.
     case straddle(offset: Int, word: UInt64)
+    /// The header's `logsz` is not one the format allows (gefs9.00: above 16348 or not a
+    /// multiple of 8): where the entries end is unknown, so the block is not a valid log block
+    /// and nothing of it is read.
+    case badLogsz(Int)
     /// The data area ended with no LogEnd or LogChain (gefs8.00).
     case noTerminator
 }

@@ -12,6 +12,9 @@ public struct Grading: Sendable {
     /// ran to the end of the log without one.
     public var usedMismatchAtBarrier: ProblemCode
     public var usedMismatchWithoutBarrier: ProblemCode
+    /// The same when replay aborted (a bad op, a broken chain, a block that fails its hash):
+    /// what replay gives then is not the arena's state, so a format may say nothing (nil).
+    public var usedMismatchAfterAbort: ProblemCode?
     /// Allocated blocks that nothing reaches.
     public var unreachable: ProblemCode
     /// Whether each unreachable run is read and named by what it probably was (a previous log
@@ -37,13 +40,17 @@ public struct Grading: Sendable {
     public var deadlistGen: ProblemCode
     /// The hash both ends of an empty `snapdl` must carry; nil: any.
     public var emptySnapdlHash: UInt64?
+    /// Whether the format's own loader refuses an image when the first two bytes of a
+    /// superblock slot are no block type, even beside a valid copy (FORMAT-9FRONT.md §4): such a
+    /// copy is then an error, not `copyInvalidBesideValid`.
+    public var unknownSuperblockTypeRefused: Bool
 
     public init(copyInvalidBesideValid: ProblemCode, neverSynced: ProblemCode?, usedMismatchAtBarrier: ProblemCode,
                 usedMismatchWithoutBarrier: ProblemCode, unreachable: ProblemCode, namesUnreachable: Bool,
                 nrefTooHigh: ProblemCode, genZeroSelfPred: Bool, xdirFlagDefined: Bool, confKeys: Bool,
                 labelFlags: UInt32, labelFlagsDeprecated: UInt32, labelFlagDeprecated: ProblemCode?,
                 labelFlagUnknown: ProblemCode, controlByteName: ProblemCode?, deadlistGen: ProblemCode,
-                emptySnapdlHash: UInt64?) {
+                emptySnapdlHash: UInt64?, unknownSuperblockTypeRefused: Bool = false, usedMismatchAfterAbort: ProblemCode? = nil) {
         self.copyInvalidBesideValid = copyInvalidBesideValid; self.neverSynced = neverSynced
         self.usedMismatchAtBarrier = usedMismatchAtBarrier; self.usedMismatchWithoutBarrier = usedMismatchWithoutBarrier
         self.unreachable = unreachable; self.namesUnreachable = namesUnreachable; self.nrefTooHigh = nrefTooHigh
@@ -51,6 +58,8 @@ public struct Grading: Sendable {
         self.labelFlags = labelFlags; self.labelFlagsDeprecated = labelFlagsDeprecated
         self.labelFlagDeprecated = labelFlagDeprecated; self.labelFlagUnknown = labelFlagUnknown
         self.controlByteName = controlByteName; self.deadlistGen = deadlistGen; self.emptySnapdlHash = emptySnapdlHash
+        self.unknownSuperblockTypeRefused = unknownSuperblockTypeRefused
+        self.usedMismatchAfterAbort = usedMismatchAfterAbort
     }
 }
 

@@ -96,8 +96,13 @@ public final class Image {
                                       at: format.backupSuperblockAddress(primary: s0.superblock, blockCount: device.blockCount))
         sb0 = s0; sb1 = s1
         for c in [s0, s1] where !c.isValid {
-            let code = s0.isValid || s1.isValid ? format.grading.copyInvalidBesideValid : .superblockInvalid
-            problems.append(Problem(code, "\(c.slot): \(c.error ?? "invalid")", block: c.addr))
+            var code = s0.isValid || s1.isValid ? format.grading.copyInvalidBesideValid : .superblockInvalid
+            var why = c.error ?? "invalid"
+            if format.grading.unknownSuperblockTypeRefused, let b = c.block, BlockType(rawValue: b.u16(at: 0)) == nil {
+                code = .superblockInvalid
+                why += "; its first two bytes \(hex(b.u16(at: 0))) are no block type: the genuine gefs refuses to load the image"
+            }
+            problems.append(Problem(code, "\(c.slot): \(why)", block: c.addr))
         }
         guard let (slot, sb) = format.chooseSuperblock(s0, s1, &problems) else {
             problems.append(Problem(.superblockNone, "no valid superblock in \(device.name)"))
@@ -155,6 +160,18 @@ public final class Image {
         if hdTail { arena.tails.insert(.header) }
         if tlTail { arena.tails.insert(.footer) }
         arena.geometry = format.arenaGeometry(sb, i, copy: arena.current)
+        // A hostile `size` must not make readers allocate for space the image does not have, nor
+        // count one block in two arenas: the region is cut at the next arena's header and where
+        // the size the format claims for the image ends (gefs9.00: the device; a gefs8.00 region
+        // never reaches past either). What lies beyond is reported with the arena table (an
+        // arena that does not chain, a truncated image).
+        var limit = format.claimedSize(sb, deviceSize: dev.size) / Format.blockSize64 * Format.blockSize64
+        if i + 1 < sb.arenas.count, sb.arenas[i + 1].addr > arena.geometry.region.lowerBound { limit = min(limit, sb.arenas[i + 1].addr) }
+        if arena.geometry.region.upperBound > limit {
+            let g = arena.geometry
+            arena.geometry = ArenaGeometry(header: g.header, footer: g.footer, region: g.region.lowerBound..<max(g.region.lowerBound, limit),
+                                           tailBlocks: g.tailBlocks, span: g.span)
+        }
         for slot in [ArenaSlot.header, .footer] {
             let status = slot == .header ? hdStatus : tlStatus
             let addr = arena.addr(of: slot)
@@ -171,9 +188,12 @@ public final class Image {
             }
         }
         if arena.currentSlot == nil {
-            problems.append(Problem(.arenaNoCurrentCopy,
-                                    "neither header nor footer has the recorded hash \(hex(sb.arenas[i].hash))",
-                                    arena: i, block: at.header))
+            var why = "neither header nor footer has the recorded hash \(hex(sb.arenas[i].hash))"
+            // FORMAT-9FRONT.md §5: what `gefs -g` at 86dc77e8 records for the old arenas.
+            if sb.arenas[i].hash == UInt64.max, hdStatus == .stale, tlStatus == .stale, hdHash == tlHash {
+                why += " (as a grown image's old arenas have); header and footer are identical and well formed, with hash \(hex(hdHash))"
+            }
+            problems.append(Problem(.arenaNoCurrentCopy, why, arena: i, block: at.header))
         }
         return arena
     }

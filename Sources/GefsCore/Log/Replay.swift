@@ -218,6 +218,8 @@ struct Replayer {
                 problem(.logBadOp, "entry word \(hex(word)) has op \(word & 0xff): not a valid log op", offset: offset)
             case let .straddle(offset, word):
                 problem(.logEntryStraddles, "two-word entry \(hex(word)) runs past the data area", offset: offset)
+            case let .badLogsz(logsz):
+                problem(.logNotLogBlock, "logsz \(logsz) is not a multiple of 8 within the entry area: not a valid log block")
             case .noTerminator:
                 problem(.logNoTerminator, "no LogEnd or LogChain before the end of the data area")
             }
@@ -303,7 +305,14 @@ struct Replayer {
         guard let h = result.usedHeader, result.used != h else { return }
         committed = true
         let grading = image.format.grading
-        problem(result.stop == .barrier ? grading.usedMismatchAtBarrier : grading.usedMismatchWithoutBarrier, "replay gives used \(result.used), the arena's \(arena.currentSlot?.rawValue ?? "copy") says \(h)",
+        let code: ProblemCode?
+        switch result.stop {
+        case .barrier: code = grading.usedMismatchAtBarrier
+        case .end: code = grading.usedMismatchWithoutBarrier
+        case .aborted: code = grading.usedMismatchAfterAbort
+        }
+        guard let code else { return }
+        problem(code, "replay gives used \(result.used), the arena's \(arena.currentSlot?.rawValue ?? "copy") says \(h)",
                 block: arena.addr(of: arena.currentSlot ?? .header))
     }
 }

@@ -27,8 +27,10 @@ public struct SnapshotTreeContents: Sendable {
     public var deadlists: [DeadlistEntry] = []
     /// Kconf settings (gefs9.00): name and value, in key order.
     public var conf: [ConfSetting] = []
+    /// Whether the format has Kconf keys (gefs9.00), for what a problem says the tree holds.
+    public var confKeys: Bool
 
-    public init() {}
+    public init(confKeys: Bool = false) { self.confKeys = confKeys }
 
     /// The snapshot with generation `gen`.
     public func snapshot(_ gen: Int64) -> TreeRecord? {
@@ -83,7 +85,7 @@ public struct SnapshotTreeContents: Sendable {
             case let .conf(name):
                 conf.append(ConfSetting(name: name, value: value))
             case .dat, .ent, .up:
-                return .init(code: .treeKeyKind, message: "\(k) in the snapshot tree, which holds only Klabel, Ksnap and Kdlist")
+                return .init(code: .treeKeyKind, message: "\(k) in the snapshot tree, which holds only Klabel, Ksnap\(confKeys ? ", Kdlist and Kconf" : " and Kdlist")")
             }
         } catch {
             return .init(code: .treeValueMalformed, message: "\(k): \(error)")
@@ -96,7 +98,7 @@ extension TreeReader {
     /// Reads the snapshot tree's logical contents, reporting every problem met; records that do
     /// not decode are left out.
     public func snapshotContents(problem: @escaping (Problem) -> Void) -> (SnapshotTreeContents, WalkResult) {
-        var c = SnapshotTreeContents()
+        var c = SnapshotTreeContents(confKeys: image.format.grading.confKeys)
         let t = snapshotTree
         let r = walk(t, record: { k, v in
             if let f = c.add(key: k, value: v) { problem(Problem(f.code, f.message, path: t.name)) }

@@ -7,7 +7,8 @@ extension Gefs8Format {
                 unreachable: .spaceLeak, namesUnreachable: false,
                 nrefTooHigh: .snapNrefMismatch, genZeroSelfPred: false, xdirFlagDefined: true, confKeys: false,
                 labelFlags: LabelValue.mutable, labelFlagsDeprecated: 0, labelFlagDeprecated: nil,
-                labelFlagUnknown: .labelInvalid, controlByteName: nil, deadlistGen: .deadlistGen, emptySnapdlHash: 0)
+                labelFlagUnknown: .labelInvalid, controlByteName: nil, deadlistGen: .deadlistGen, emptySnapdlHash: 0,
+                usedMismatchAfterAbort: .logUsedMismatch)
     }
 
     public func looksLike(_ block: [UInt8]) -> BlockLook { .other }

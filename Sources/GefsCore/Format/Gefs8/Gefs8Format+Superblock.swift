@@ -29,7 +29,7 @@ extension Gefs8Format {
     public func decodeSuperblockFields(_ block: [UInt8]) throws -> (Superblock, stored: UInt64, computed: UInt64) {
         var r = ByteReader(block, structure: "superblock")
         let magic = try r.bytes(8)
-        guard magic == Gefs8Format.magic else { throw FormatError.badMagic(magic) }
+        guard magic == Gefs8Format.magic else { throw FormatError.badMagic(magic, expected: name) }
         _ = try r.u32(); _ = try r.u32()
         let narena = try r.u32()
         guard (1...UInt32(Gefs8Format.maxArenas)).contains(narena) else {

@@ -8,7 +8,7 @@ extension Gefs9Format {
                 nrefTooHigh: .snapNrefHigh, genZeroSelfPred: true, xdirFlagDefined: false, confKeys: true,
                 labelFlags: LabelValue.mutable, labelFlagsDeprecated: 0x6, labelFlagDeprecated: .labelFlagDeprecated,
                 labelFlagUnknown: .labelFlagUnknown, controlByteName: .dirNameControl, deadlistGen: .deadlistGenStray,
-                emptySnapdlHash: nil)
+                emptySnapdlHash: nil, unknownSuperblockTypeRefused: true)
     }
 
     /// Repairs and log rewrites write gefs9.00 in the genuine log layout (§8.5) and sync order

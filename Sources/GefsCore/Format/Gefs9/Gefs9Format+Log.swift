@@ -56,14 +56,14 @@ extension Gefs9Format {
     /// whose second word would lie at or past `logsz` ends it with `.straddle`.
     ///
     /// A `logsz` above 16348 or not a multiple of 8 cannot be trusted to say where the entries
-    /// end: the walk yields nothing but `.badOp(offset: logsz, word: UInt64(logsz))` — the
-    /// offending `logsz` in place of a word — and readers stop that arena's replay as for any bad
-    /// op. A block too short to be a block yields the same at offset 0.
+    /// end: the walk yields nothing but `.badLogsz(logsz)`, and readers stop that arena's replay
+    /// (§8.1: the block is not a valid log block). A block too short to be a block yields
+    /// `.badOp` at offset 0.
     public func walkLog(_ block: [UInt8], _ visit: (LogStep) -> Bool) {
         let H = Gefs9Format.logHeaderSize
         guard block.count == Gefs9Format.blockSize else { _ = visit(.badOp(offset: 0, word: 0)); return }
         let logsz = Int(block.u16(at: 2))
-        guard Gefs9Format.logszIsValid(logsz) else { _ = visit(.badOp(offset: logsz, word: UInt64(logsz))); return }
+        guard Gefs9Format.logszIsValid(logsz) else { _ = visit(.badLogsz(logsz)); return }
         var o = 0
         while o < logsz {
             let w = block.u64(at: H + o)

@@ -10,7 +10,7 @@ extension Gefs9Format {
     public func decodeSuperblockFields(_ block: [UInt8]) throws -> (Superblock, stored: UInt64, computed: UInt64) {
         var r = ByteReader(block, structure: "superblock")
         let magic = try r.bytes(8)
-        guard magic == Gefs9Format.magicBytes else { throw FormatError.badMagic(magic) }
+        guard magic == Gefs9Format.magicBytes else { throw FormatError.badMagic(magic, expected: name) }
         _ = try r.u32(); _ = try r.u32()
         let narena = try r.u32()
         guard (1...UInt32(Gefs9Format.maxArenas)).contains(narena) else {
