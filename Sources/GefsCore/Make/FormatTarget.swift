@@ -86,3 +86,14 @@ public struct FormatTarget: Sendable {
         }
     }
 }
+
+extension BlockDevice {
+    /// Zeroes every superblock location given that lies on the device, then flushes: the first
+    /// thing a format writes, so that an interrupted format leaves no image that claims to be
+    /// valid (either format's magic).
+    func zeroSuperblocks(at addrs: [Int64]) throws {
+        let zero = [UInt8].zeroBlock()
+        for a in Set(addrs).sorted() where a >= 0 && a + Format.blockSize64 <= size { try write(zero, at: a) }
+        try flush()
+    }
+}

@@ -196,11 +196,7 @@ public final class Formatter {
     /// leaves no image that claims to be valid; the image itself follows in §10's order.
     public static func write(to device: BlockDevice, layout: Layout, options: FormatOptions, scan: HostScan?,
                              plan: DataPlan?, oldSuperblocks: [Int64] = []) throws -> FormatResult {
-        let zero = [UInt8].zeroBlock()
-        for a in Set([0, layout.sb1] + oldSuperblocks).sorted() where a >= 0 && a + Format.blockSize64 <= device.size {
-            try device.write(zero, at: a)
-        }
-        try device.flush()
+        try device.zeroSuperblocks(at: [0, layout.sb1] + oldSuperblocks)
         return try build(layout: layout, options: options, device: device, scan: scan, plan: plan)
     }
 

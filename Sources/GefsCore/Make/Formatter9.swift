@@ -164,11 +164,7 @@ public final class Formatter9 {
     /// that claims to be valid; the image itself follows in §10's order.
     public static func write(to device: BlockDevice, layout: Layout9, options: FormatOptions, scan: HostScan?,
                              plan: DataPlan?, oldSuperblocks: [Int64] = []) throws -> Format9Result {
-        let zero = [UInt8].zeroBlock()
-        for a in Set([0, layout.sb1] + oldSuperblocks).sorted() where a >= 0 && a + Format.blockSize64 <= device.size {
-            try device.write(zero, at: a)
-        }
-        try device.flush()
+        try device.zeroSuperblocks(at: [0, layout.sb1] + oldSuperblocks)
         return try build(layout: layout, options: options, device: device, scan: scan, plan: plan)
     }
 
