@@ -23,6 +23,7 @@ struct RestoreCommand: ParsableCommand {
     @Argument(help: "The directory to restore into (made if missing; not with -l or -c).") var dest: String?
     @Argument(help: "Restore only these paths of the snapshot (directories with what they hold).") var paths: [String] = []
 
+    @OptionGroup var versionOption: VersionOption
     @Flag(name: [.short, .long], help: "List every tree the snapshot tree holds, labelled or not, and exit.") var list = false
     @Option(name: .long, help: ArgumentHelp("Restore the snapshot this label names (default main).", valueName: "LABEL")) var snap: String?
     @Option(name: .long, help: ArgumentHelp("Restore the snapshot with generation G (labelled or not).", valueName: "G")) var gen: String?

@@ -6,7 +6,7 @@ import ToolSupport
 /// `--version` and `-V` on every tool, and the one version they print named wherever a release
 /// names it: the man pages' `.TH` lines and the CHANGELOG's latest release heading.
 final class VersionTests: XCTestCase {
-    static let tools = ["mkgefs", "gefs-fsck", "gefs-logdump", "gefs-replay", "gefs-arenadump"]
+    static let tools = ["mkgefs", "gefs-fsck", "gefs-logdump", "gefs-replay", "gefs-arenadump", "gefs-restore"]
     let line = "gefs-tools \(GefsTools.version)\n"
 
     func testVersionIsSemantic() {
