@@ -34,17 +34,24 @@ public struct FormatResult: Equatable, Sendable {
             let logs = logBlocks[i].count == 1 ? "" : " (\(logBlocks[i].count) log blocks)"
             out.append(column("arena \(i)") + "header \(hex(layout.base(i))) footer \(hex(layout.footer(i))) log \(hex(a.loghd))\(logs) used \(a.used) of \(a.size)")
         }
-        out.append("user       \(options.user)")
-        out.append("snapshots  empty (gen 0), adm (gen 1), main (gen 2)")
-        if let p = populate {
-            out.append("populated  \(p.directories) directories, \(p.files) files, \(p.dataBlocks) data blocks, \(p.holes) holes, \(p.skipped) skipped")
-            out.append("main tree  height \(p.tree.height), \(p.tree.nodes) nodes (\(p.tree.nodesPerLevel[0]) leaves)")
-        }
-        out.append("nextqid    \(superblock.nextqid)")
-        out.append("qgen       \(superblock.qgen)")
-        if dryRun { out.append("dry run: nothing was written") }
-        return out
+        return out + summaryTail(options: options, populate: populate, superblock: superblock, dryRun: dryRun)
     }
+}
+
+/// The summary lines both formats end with: the user, the snapshots, the populate, the counters.
+func summaryTail(options: FormatOptions, populate: PopulateSummary?, superblock: Superblock, dryRun: Bool) -> [String] {
+    var out = [
+        "user       \(options.user)",
+        "snapshots  empty (gen 0), adm (gen 1), main (gen 2)",
+    ]
+    if let p = populate {
+        out.append("populated  \(p.directories) directories, \(p.files) files, \(p.dataBlocks) data blocks, \(p.holes) holes, \(p.skipped) skipped")
+        out.append("main tree  height \(p.tree.height), \(p.tree.nodes) nodes (\(p.tree.nodesPerLevel[0]) leaves)")
+    }
+    out.append("nextqid    \(superblock.nextqid)")
+    out.append("qgen       \(superblock.qgen)")
+    if dryRun { out.append("dry run: nothing was written") }
+    return out
 }
 
 /// `label` padded to the summary's value column.

@@ -206,15 +206,6 @@ public struct Format9Result: Equatable, Sendable {
             if compressed[i] { logs += " compressed" }
             out.append(column("arena \(i)") + "header \(hex(layout.header(i))) footer \(hex(layout.footer(i))) log \(hex(a.loghd))\(logs) used \(a.used) of \(a.size)")
         }
-        out.append("user       \(options.user)")
-        out.append("snapshots  empty (gen 0), adm (gen 1), main (gen 2)")
-        if let p = populate {
-            out.append("populated  \(p.directories) directories, \(p.files) files, \(p.dataBlocks) data blocks, \(p.holes) holes, \(p.skipped) skipped")
-            out.append("main tree  height \(p.tree.height), \(p.tree.nodes) nodes (\(p.tree.nodesPerLevel[0]) leaves)")
-        }
-        out.append("nextqid    \(superblock.nextqid)")
-        out.append("qgen       \(superblock.qgen)")
-        if dryRun { out.append("dry run: nothing was written") }
-        return out
+        return out + summaryTail(options: options, populate: populate, superblock: superblock, dryRun: dryRun)
     }
 }
