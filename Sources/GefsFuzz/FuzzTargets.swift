@@ -148,8 +148,10 @@ public final class FuzzHarness {
         for f in DiskFormats.all {
             _ = try? f.decodeSuperblockFields(b)
             if let sb = try? f.decodeSuperblock(b), f.superblockError(sb, slot: .sb0, at: 0, deviceSize: Int64(bases[0].count)) == nil {
-                // What is decoded encodes to the same fields.
-                precondition((try? f.decodeSuperblock(f.encodeSuperblock(sb))) == sb, "superblock round trip")
+                // What is decoded encodes, and reads back, to the same bytes. (Not to the same
+                // fields: gefs9.00 writes an empty snapdl's hashes as −1 whatever was read.)
+                let block = f.encodeSuperblock(sb)
+                precondition((try? f.decodeSuperblock(block)).map(f.encodeSuperblock) == block, "superblock round trip")
             }
         }
         open(small(with: b, at: 0))
