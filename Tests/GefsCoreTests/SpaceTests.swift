@@ -269,8 +269,8 @@ final class SpaceTests: XCTestCase {
         XCTAssertEqual(one.rows.count, 1)
         XCTAssertEqual(one.rows[0].blocksPerCell, 1)
         XCTAssertEqual(Array(one.rows[0].cells.prefix(8)), expected + [.free])
-        XCTAssertEqual(one.rows[0].totals[BlockClass.free.rawValue], n - 7)
-        XCTAssertEqual(one.rows[0].totals.reduce(0, +), n)
+        XCTAssertEqual(one.rows[0].totals[.free], n - 7)
+        XCTAssertEqual(one.rows[0].totals.total, n)
 
         // Cells of several blocks show a problem class first, else the most common class.
         let wide = SpaceMap(image: img, freeMaps: [(arena: 0, free: free)], space: space, width: (n + 3) / 4)

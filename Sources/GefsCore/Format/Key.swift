@@ -2,7 +2,17 @@
 /// exists in gefs9.00 only; whether a tree may hold it is the format's grading.
 public enum KeyKind: UInt8, Sendable, CustomStringConvertible {
     case dat = 0, ent = 1, up = 2, label = 3, snap = 4, dlist = 5, conf = 6
-    public var description: String { ["Kdat", "Kent", "Kup", "Klabel", "Ksnap", "Kdlist", "Kconf"][Int(rawValue)] }
+    public var description: String {
+        switch self {
+        case .dat: return "Kdat"
+        case .ent: return "Kent"
+        case .up: return "Kup"
+        case .label: return "Klabel"
+        case .snap: return "Ksnap"
+        case .dlist: return "Kdlist"
+        case .conf: return "Kconf"
+        }
+    }
     /// Whether the kind belongs in file trees (else in the snapshot tree).
     public var inFileTree: Bool { self == .dat || self == .ent || self == .up }
 }

@@ -11,7 +11,16 @@ public struct Record: Equatable, Hashable, Sendable {
 public enum MessageOp: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case nop = 0, insert = 1, delete = 2, clearb = 3, clobber = 4, wstat = 5, relink = 6, reprev = 7
     public var description: String {
-        ["Onop", "Oinsert", "Odelete", "Oclearb", "Oclobber", "Owstat", "Orelink", "Oreprev"][Int(rawValue)]
+        switch self {
+        case .nop: return "Onop"
+        case .insert: return "Oinsert"
+        case .delete: return "Odelete"
+        case .clearb: return "Oclearb"
+        case .clobber: return "Oclobber"
+        case .wstat: return "Owstat"
+        case .relink: return "Orelink"
+        case .reprev: return "Oreprev"
+        }
     }
 }
 

@@ -48,8 +48,8 @@ public struct ArenaReplay: Sendable {
     /// after the committed barrier, or of the LogEnd when the log ends without one. Nil when
     /// replay aborted.
     public var resume: (block: Int64, offset: Int)?
-    /// Committed entries per op (indexed by `LogOp.rawValue`).
-    public var opCounts = [Int](repeating: 0, count: 8)
+    /// Committed entries per op.
+    public var opCounts = Tally<LogOp>()
     /// Bytes allocated and freed by the committed entries that applied.
     public var allocatedBytes: Int64 = 0
     public var freedBytes: Int64 = 0
@@ -63,7 +63,7 @@ public struct ArenaReplay: Sendable {
     /// `until` generation whose barrier the log no longer holds (it was compressed since).
     public var reachedStopGen: Bool { committedGen == stopGen }
     /// Committed entries, terminators excluded.
-    public var committedEntries: Int { opCounts.reduce(0, +) }
+    public var committedEntries: Int { opCounts.total }
 }
 
 /// Strict replay of the allocation logs (FORMAT.md §8.3). Every rejection rule becomes a typed
@@ -242,7 +242,7 @@ struct Replayer {
     mutating func apply(_ e: LogEntry, _ offset: Int) {
         guard e.op != .chain, e.op != .end else { return }
         guard committed else { result.discardedEntries += 1; return }
-        result.opCounts[Int(e.op.rawValue)] += 1
+        result.opCounts[e.op] += 1
         if e.op == .sync {
             let g = e.gen
             if let last = lastBarrier, g < last {

@@ -107,7 +107,7 @@ public struct LogDump {
     static func statsText(_ r: ArenaReplay) -> String {
         var s = "  chain: \(r.blocksRead) block\(r.blocksRead == 1 ? "" : "s"), \(r.logBlocks.count) before the stop\n"
         s += "  ops:"
-        for op in countedOps { s += " \(op) \(r.opCounts[Int(op.rawValue)])" }
+        for op in countedOps { s += " \(op) \(r.opCounts[op])" }
         s += "\n  entries: \(r.committedEntries) committed, \(r.discardedEntries) discarded\n"
         return s
     }
@@ -228,7 +228,7 @@ public struct LogDump {
     /// The replay's figures, shared by the JSON of both log tools.
     public static func summaryJSON(_ r: ArenaReplay) -> [(String, JSON)] {
         var ops: [(String, JSON)] = []
-        for op in countedOps { ops.append((op.description, JSON(r.opCounts[Int(op.rawValue)]))) }
+        for op in countedOps { ops.append((op.description, JSON(r.opCounts[op]))) }
         return [
             ("used", JSON(r.used)),
             ("stop", .string(r.stop.rawValue)),

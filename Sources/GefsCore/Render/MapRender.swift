@@ -10,7 +10,7 @@ extension SpaceMap {
         }
         out += "legend (blocks):\n"
         for c in BlockClass.allCases {
-            let n = rows.reduce(0) { $0 + $1.totals[c.rawValue] }
+            let n = rows.reduce(0) { $0 + $1.totals[c] }
             out += "  \(c.symbol) \(pad(c.name, 34))\(n)\n"
         }
         return out
@@ -55,6 +55,16 @@ extension SpaceMap {
 
     /// The class name a map cell carries in SVG: `free`, `log`, `node`, … .
     public static func cssClass(_ c: BlockClass) -> String {
-        ["free", "log", "node", "data", "deadlist", "dead", "leaked", "use-after-free", "unknown"][c.rawValue]
+        switch c {
+        case .free: return "free"
+        case .log: return "log"
+        case .node: return "node"
+        case .data: return "data"
+        case .deadlist: return "deadlist"
+        case .dead: return "dead"
+        case .leaked: return "leaked"
+        case .useAfterFree: return "use-after-free"
+        case .unknown: return "unknown"
+        }
     }
 }

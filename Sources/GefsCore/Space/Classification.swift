@@ -3,10 +3,26 @@ public enum BlockKind: Int, CaseIterable, Sendable, CustomStringConvertible {
     case log, pivot, leaf, data, deadlist, dead
 
     public var description: String {
-        ["log block", "pivot", "leaf", "data block", "deadlist block", "listed dead address"][rawValue]
+        switch self {
+        case .log: return "log block"
+        case .pivot: return "pivot"
+        case .leaf: return "leaf"
+        case .data: return "data block"
+        case .deadlist: return "deadlist block"
+        case .dead: return "listed dead address"
+        }
     }
     /// The short name reports and facts use: log, pivot, leaf, data, dlist, dead.
-    public var shortName: String { ["log", "pivot", "leaf", "data", "dlist", "dead"][rawValue] }
+    public var shortName: String {
+        switch self {
+        case .log: return "log"
+        case .pivot: return "pivot"
+        case .leaf: return "leaf"
+        case .data: return "data"
+        case .deadlist: return "dlist"
+        case .dead: return "dead"
+        }
+    }
 
     /// §12's classes for cross-links: log block, tree node, data block, deadlist block; nil for
     /// a listed dead address, which may coincide with a node or data block.
@@ -33,7 +49,7 @@ public struct SpaceClassification: Sendable {
     /// block index.
     var others: [Int: UInt8] = [:]
     /// Distinct blocks reached per kind.
-    var counts = [Int](repeating: 0, count: BlockKind.allCases.count)
+    var counts = Tally<BlockKind>()
     /// False when part of a tree or deadlist could not be read: blocks below it are unknown.
     public var complete = true
     /// Why the classification is incomplete, in words (one line per cause).
@@ -69,7 +85,7 @@ public struct SpaceClassification: Sendable {
     public func isReachable(_ addr: Int64) -> Bool { reached.contains(addr) }
 
     /// Number of distinct blocks reached as `kind`.
-    public func count(_ kind: BlockKind) -> Int { counts[kind.rawValue] }
+    public func count(_ kind: BlockKind) -> Int { counts[kind] }
 
     /// Records that `addr` is reached as `kind` (from `from`, for messages). Returns whether it
     /// was new for that kind, and the problem it makes: a pointer outside every allocatable
@@ -92,7 +108,7 @@ public struct SpaceClassification: Sendable {
         }
         reached[i] = true
         if had | bit != SpaceClassification.dataMask { others[i] = had | bit }
-        counts[kind.rawValue] += 1
+        counts[kind] += 1
         return (true, problem)
     }
 

@@ -4,17 +4,60 @@ public enum BlockClass: Int, CaseIterable, Sendable {
     case free, log, node, data, deadlist, dead, leaked, useAfterFree, unknown
 
     /// The map character.
-    public var symbol: Character { Array(".lndDxL!?")[rawValue] }
+    public var symbol: Character {
+        switch self {
+        case .free: return "."
+        case .log: return "l"
+        case .node: return "n"
+        case .data: return "d"
+        case .deadlist: return "D"
+        case .dead: return "x"
+        case .leaked: return "L"
+        case .useAfterFree: return "!"
+        case .unknown: return "?"
+        }
+    }
     public var name: String {
-        ["free", "log block", "tree node", "data block", "deadlist block", "listed dead address",
-         "leaked (allocated, unreachable)", "in use but free", "allocated, reachability unknown"][rawValue]
+        switch self {
+        case .free: return "free"
+        case .log: return "log block"
+        case .node: return "tree node"
+        case .data: return "data block"
+        case .deadlist: return "deadlist block"
+        case .dead: return "listed dead address"
+        case .leaked: return "leaked (allocated, unreachable)"
+        case .useAfterFree: return "in use but free"
+        case .unknown: return "allocated, reachability unknown"
+        }
     }
     /// Fill colour in SVG maps.
     public var color: String {
-        ["#e8e8e8", "#e6a700", "#2f6fdf", "#3fa34d", "#8e44ad", "#c39bd3", "#d62728", "#000000", "#999999"][rawValue]
+        switch self {
+        case .free: return "#e8e8e8"
+        case .log: return "#e6a700"
+        case .node: return "#2f6fdf"
+        case .data: return "#3fa34d"
+        case .deadlist: return "#8e44ad"
+        case .dead: return "#c39bd3"
+        case .leaked: return "#d62728"
+        case .useAfterFree: return "#000000"
+        case .unknown: return "#999999"
+        }
     }
     /// When cells hold several classes, the higher rank is shown: problems first, free last.
-    var rank: Int { [0, 5, 4, 2, 6, 3, 8, 9, 7][rawValue] }
+    var rank: Int {
+        switch self {
+        case .free: return 0
+        case .data: return 2
+        case .dead: return 3
+        case .node: return 4
+        case .log: return 5
+        case .deadlist: return 6
+        case .unknown: return 7
+        case .leaked: return 8
+        case .useAfterFree: return 9
+        }
+    }
 }
 
 /// A per-arena picture of an image's blocks, one cell per run of blocks.
@@ -26,7 +69,7 @@ public struct SpaceMap: Sendable {
         public var blocksPerCell: Int
         public var cells: [BlockClass]
         /// Blocks per class over the whole region.
-        public var totals: [Int]
+        public var totals: Tally<BlockClass>
     }
     public var rows: [Row]
 
@@ -40,8 +83,8 @@ public struct SpaceMap: Sendable {
             let classes = SpaceMap.classify(arena, r.free, space)
             let per = max(1, (classes.count + width - 1) / max(1, width))
             var cells: [BlockClass] = []
-            var totals = [Int](repeating: 0, count: BlockClass.allCases.count)
-            for c in classes { totals[c.rawValue] += 1 }
+            var totals = Tally<BlockClass>()
+            for c in classes { totals[c] += 1 }
             var i = 0
             while i < classes.count {
                 let run = classes[i..<min(classes.count, i + per)]
@@ -71,10 +114,10 @@ public struct SpaceMap: Sendable {
     /// The class a cell shows: any problem class present, else the most common class, free only
     /// when the whole cell is free.
     static func dominant(_ run: ArraySlice<BlockClass>) -> BlockClass {
-        var counts = [Int](repeating: 0, count: BlockClass.allCases.count)
-        for c in run { counts[c.rawValue] += 1 }
-        for c in [BlockClass.useAfterFree, .leaked] where counts[c.rawValue] > 0 { return c }
-        let used = BlockClass.allCases.filter { $0 != .free && counts[$0.rawValue] > 0 }
-        return used.max { (counts[$0.rawValue], $0.rank) < (counts[$1.rawValue], $1.rank) } ?? .free
+        var counts = Tally<BlockClass>()
+        for c in run { counts[c] += 1 }
+        for c in [BlockClass.useAfterFree, .leaked] where counts[c] > 0 { return c }
+        let used = BlockClass.allCases.filter { $0 != .free && counts[$0] > 0 }
+        return used.max { (counts[$0], $0.rank) < (counts[$1], $1.rank) } ?? .free
     }
 }
