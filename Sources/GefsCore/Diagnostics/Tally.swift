@@ -1,15 +1,15 @@
 /// A count per case of an enum with integer raw values, cheap enough for hot loops (an array,
 /// no hashing). It is sized from `allCases` and indexed by raw value, so adding a case can
 /// never shift another case's count.
-public struct Tally<Key: CaseIterable & RawRepresentable>: Equatable, Sendable where Key.RawValue: BinaryInteger {
+public struct Tally<Case: CaseIterable & RawRepresentable>: Equatable, Sendable where Case.RawValue: BinaryInteger {
     private var counts: [Int]
 
     public init() {
-        let top = Key.allCases.map { Int($0.rawValue) }.max() ?? -1
+        let top = Case.allCases.map { Int($0.rawValue) }.max() ?? -1
         counts = [Int](repeating: 0, count: top + 1)
     }
 
-    public subscript(key: Key) -> Int {
+    public subscript(key: Case) -> Int {
         get { counts[Int(key.rawValue)] }
         set { counts[Int(key.rawValue)] = newValue }
     }
