@@ -1,18 +1,3 @@
-/// The five passes of gefs-fsck, in order.
-public enum CheckPass: Int, CaseIterable, Sendable, CustomStringConvertible {
-    case superblocks = 1, logs, trees, directories, space
-
-    public var description: String {
-        switch self {
-        case .superblocks: return "Checking superblocks and arenas"
-        case .logs: return "Replaying allocation logs"
-        case .trees: return "Checking trees, data and deadlists"
-        case .directories: return "Checking directories and snapshots"
-        case .space: return "Checking space: leaks, uses after free, cross-links"
-        }
-    }
-}
-
 /// What the checker counted, for the closing summary.
 public struct CheckSummary: Sendable {
     /// Blocks of all allocatable regions, and of them allocated and free as replayed.
@@ -101,10 +86,11 @@ public final class Checker {
 
     public var errors: [Problem] { problems.filter { $0.severity == .error } }
 
-    /// Adds a problem found in the current pass (or `pass`), once per code, block and message.
+    /// Adds a problem, once per code, block and message, filed under its code's pass or, for a
+    /// code several passes meet, under `pass` (the pass reporting it; the current one if nil).
     func add(_ p: Problem, pass: CheckPass? = nil) {
         var p = p
-        p.pass = (pass ?? self.pass).rawValue
+        p.pass = (p.code.pass ?? pass ?? self.pass).rawValue
         let key = "\(p.code.id) \(p.block ?? -1) \(p.message)"
         guard reported.insert(key).inserted else { return }
         problems.append(p)

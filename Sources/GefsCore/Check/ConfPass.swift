@@ -6,11 +6,11 @@ extension Checker {
         for c in settings {
             let key = Key.conf(name: c.name)
             guard image.format.grading.confKeys else {
-                add(Problem(.treeKeyKind, "\(key) in the \(tree): \(image.format.name) has no Kconf keys", path: tree), pass: .directories)
+                add(Problem(.treeKeyKind, "\(key) in the \(tree): \(image.format.name) has no Kconf keys", path: tree), pass: .directories)  // a code pass 3 meets too
                 continue
             }
             if c.name == Array("retain".utf8), let (code, why) = RetainSpec.problem(c.value) {
-                add(Problem(code, "\(key) = \"\(printable(c.value))\": \(why)", path: tree), pass: .directories)
+                add(Problem(code, "\(key) = \"\(printable(c.value))\": \(why)", path: tree))
             }
         }
     }

@@ -201,7 +201,7 @@ final class FileTreeState {
 extension Checker {
     func checkDirectories(_ s: FileTreeState) {
         func report(_ code: ProblemCode, _ msg: String, _ path: String? = nil) {
-            add(Problem(code, msg, path: path.map { "\(s.tree.name) \($0)" } ?? s.tree.name), pass: .directories)
+            add(Problem(code, msg, path: path.map { "\(s.tree.name) \($0)" } ?? s.tree.name))
         }
         s.flushData()
         let duplicates = s.qids.endTree(count: true)
@@ -255,7 +255,7 @@ extension Checker {
                 guard let all = second.byQid[q], let first = all.first else { continue }
                 for other in all.dropFirst() {
                     add(Problem(.dirQidDuplicate, "qid \(q) is also the qid of \(s.path(parent: first.parent, name: first.name, dirs: dirs)): one file's data and metadata belong to two names",
-                                path: "\(s.tree.name) \(s.path(parent: other.parent, name: other.name, dirs: dirs))"), pass: .directories)
+                                path: "\(s.tree.name) \(s.path(parent: other.parent, name: other.name, dirs: dirs))"))
                 }
             }
         }
@@ -318,7 +318,7 @@ extension Checker {
             let gen = Int64(bitPattern: d.gen), bgen = Int64(bitPattern: d.bgen)
             let nextgen = image.superblock.nextgen
             if d.gen >= nextgen || d.bgen >= nextgen {
-                add(Problem(.snapGenRange, "generations must be below nextgen \(nextgen)", path: name), pass: .directories)
+                add(Problem(.snapGenRange, "generations must be below nextgen \(nextgen)", path: name))
             }
             if let s = contents.snapshot(gen) {
                 killerTree = s

@@ -54,8 +54,7 @@ extension Checker {
     func walkProblem(_ tree: TreeRoot) -> (Problem) -> Void {
         { [unowned self] p in
             add(p)
-            if p.code == .treeBlockUnreadable || p.code == .treeHashMismatch || p.code == .treeNodeType
-                || p.code == .treeNodeLayout || p.code == .treeChildPointer || p.code == .treeHeightInvalid {
+            if p.code.hidesSubtree {
                 incomplete("\(tree.name): \(p.message)")
             }
         }
@@ -67,7 +66,7 @@ extension Checker {
         var c = SnapshotTreeContents(confKeys: image.format.grading.confKeys)
         reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: false) }, record: { [unowned self] k, v in
             if let f = c.add(key: k, value: v) {
-                add(Problem(f.code, f.message, path: t.name), pass: f.code == .snapRecordInvalid ? .directories : nil)
+                add(Problem(f.code, f.message, path: t.name))
             }
             return true
         }, problem: walkProblem(t))

@@ -7,19 +7,52 @@ public enum Severity: String, Sendable, Comparable, CaseIterable {
     }
 }
 
-/// An entry of the problem catalogue: a stable code, its severity, what it means and how it is
-/// fixed. Every diagnostic any tool prints is an instance of one of these.
+/// Which repair of gefs-fsck fixes a problem, if any (`Repairer` and the repairs it runs).
+public enum ProblemRepair: Sendable, CaseIterable {
+    /// None: a human must look.
+    case none
+    /// Rewriting both superblocks and every arena header and footer from the current state.
+    case copies
+    /// gefs9.00 only, and only for a grown image's arena: recording the hash of its identical,
+    /// well-formed header and footer where the table says −1 (done with `copies`).
+    case recordArenaHash
+    /// Rebuilding the arena's free map from reachability, written as a fresh log.
+    case freeMapRebuild
+    /// Goes with the old log when a free map rebuild is done for another reason; calls for none.
+    case withOldLog
+    /// Dropping the listed dead address from its deadlist and, when nothing else reaches it,
+    /// freeing it.
+    case deadlistReclaim
+}
+
+/// An entry of the problem catalogue, one row per code in the manner of e2fsck's problem.c:
+/// everything the tools know about a code is here, so adding one is one edit. Every diagnostic
+/// any tool prints is an instance of one of these.
 public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
     /// Stable snake_case identifier, e.g. `arena_header_stale`.
     public let id: String
     public let severity: Severity
+    /// The gefs-fsck pass its problems are filed under, or nil when that is the pass that finds
+    /// one (a code several passes can meet, like `space_cross_link`).
+    public let pass: CheckPass?
     /// One line: what the problem is.
     public let summary: String
     /// One line: what a repair does about it, or nil when nothing can.
     public let fix: String?
+    /// The repair that fixes it (`none` exactly when `fix` is nil).
+    public let repair: ProblemRepair
+    /// Whether a preen (`-p`) and a deadlist reclaim may go on while it is present: true unless
+    /// it is an error that needs a human (by default: an error no repair fixes).
+    public let preenSafe: Bool
+    /// Whether a tree walk that meets it cannot read the blocks below it, so that leaks are no
+    /// longer known (`space_incomplete`).
+    public let hidesSubtree: Bool
 
-    public init(_ id: String, _ severity: Severity, _ summary: String, fix: String? = nil) {
-        self.id = id; self.severity = severity; self.summary = summary; self.fix = fix
+    public init(_ id: String, _ severity: Severity, _ pass: CheckPass?, _ summary: String, fix: String? = nil,
+                repair: ProblemRepair = .none, preenSafe: Bool? = nil, hidesSubtree: Bool = false) {
+        self.id = id; self.severity = severity; self.pass = pass; self.summary = summary; self.fix = fix
+        self.repair = repair; self.preenSafe = preenSafe ?? (severity != .error || repair != .none)
+        self.hidesSubtree = hidesSubtree
     }
     public var description: String { id }
     public static func == (a: ProblemCode, b: ProblemCode) -> Bool { a.id == b.id }
@@ -67,8 +100,8 @@ public struct Problem: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The problem catalogue: each area adds its codes in an extension (`ProblemCode+Area.swift`)
-/// and lists them in `ProblemCode.all` there-through `catalogue`.
+/// The problem catalogue: each area adds its rows in an extension (`ProblemCode+Area.swift`)
+/// and lists them in its table (`imageCodes`, …), which `all` joins.
 extension ProblemCode {
     /// Every code, sorted by id, for man pages and `--list-problems`.
     public static var all: [ProblemCode] {

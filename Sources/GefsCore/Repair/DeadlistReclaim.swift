@@ -32,7 +32,7 @@ struct DeadlistReclaim {
     func refusal() -> String? {
         if let why = Repairer.unwritable(image) { return why }
         if !space.complete { return "part of the trees is unknown (\(space.incompleteReasons.first ?? "unreadable"))" }
-        if let p = checker.problems.first(where: { $0.severity == .error && !Repairer.fixable.contains($0.code) }) {
+        if let p = checker.problems.first(where: { !$0.code.preenSafe }) {
             return "\(p.code.id) needs a human first"
         }
         if let r = checker.replays.first(where: \.hasErrors) {

@@ -4,23 +4,19 @@
 struct FreeMapRebuild {
     let checker: Checker
 
-    /// The problems a rebuild fixes (the uncommitted entries go with the old log too).
-    static let codes: Set<ProblemCode> = Set(ProblemCode.logCodes).union([.spaceLeak, .spaceUseAfterFree, .spaceUnreachable])
-    /// The problems that call for one.
-    static let triggers: Set<ProblemCode> = codes.subtracting([.logDiscardedEntries])
-
     var image: Image { checker.image }
     var space: SpaceClassification { checker.space }
 
-    /// Arenas to rebuild: those with a problem a rebuild fixes.
+    /// Arenas to rebuild: those with a problem a rebuild fixes (not one that merely goes with
+    /// the old log).
     var arenas: [Int] {
-        Set(checker.problems.filter { FreeMapRebuild.triggers.contains($0.code) }.compactMap(\.arena)).sorted()
+        Set(checker.problems.filter { $0.code.repair == .freeMapRebuild }.compactMap(\.arena)).sorted()
     }
 
     /// Why the rebuild must not be done, or nil.
     func refusal(preen: Bool) -> String? {
         if let why = Repairer.unwritable(image) { return why }
-        if preen, let p = checker.problems.first(where: { $0.severity == .error && !Repairer.fixable.contains($0.code) }) {
+        if preen, let p = checker.problems.first(where: { !$0.code.preenSafe }) {
             return "\(p.code.id) needs a human first: run gefs-fsck -y"
         }
         for i in arenas where !space.complete {

@@ -30,19 +30,16 @@ public struct Repairer {
 
     var image: Image { checker.image }
 
-    static let copyCodes: Set<ProblemCode> = [.superblockInvalid, .superblockStale, .superblockMismatch,
-                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt, .arenaCopyTail,
-                                              .superblockCopyInvalid, .arenaUsedStale]
-    /// Every problem some repair fixes.
-    public static var fixable: Set<ProblemCode> { copyCodes.union(FreeMapRebuild.codes) }
+    /// Every problem some repair fixes: the catalogue's codes with a repair.
+    public static var fixable: Set<ProblemCode> { Set(ProblemCode.all.filter { $0.repair != .none }) }
 
     /// Plans and writes the repairs, then checks again.
     public func repair() throws -> Outcome {
         var out = Outcome(problems: checker.problems)
         guard mode != .none else { return out }
         guard checker.image.format.repairable else { throw RewriteError.formatNotWritable(checker.image.format.name) }
-        var addressed: Set<ProblemCode> = []
-        let codes = Set(checker.problems.map(\.code))
+        // One repair per run: each rewrites the copies, so the later ones would have nothing left.
+        var done = false
         let rebuild = FreeMapRebuild(checker: checker)
         let reclaim = DeadlistReclaim(checker: checker)
         if reclaim.wanted {
@@ -51,28 +48,25 @@ public struct Repairer {
             } else {
                 // Rebuilds the free maps that need it in the same sync.
                 out.actions += try reclaim.commit(rebuilding: rebuild.arenas)
-                addressed.formUnion(FreeMapRebuild.codes)
-                addressed.formUnion(Repairer.copyCodes)
+                done = true
             }
         }
-        if addressed.isEmpty, !rebuild.arenas.isEmpty {
+        if !done, !rebuild.arenas.isEmpty {
             if let why = rebuild.refusal(preen: mode == .preen) {
                 out.notes.append("free maps not rebuilt: \(why)")
             } else {
                 out.actions += try rebuild.commit()
-                addressed.formUnion(FreeMapRebuild.codes)
-                addressed.formUnion(Repairer.copyCodes)
+                done = true
             }
         }
         // An arena without a current copy is fixed here only when the format records the hash
         // a grown image lost (`recordable`); otherwise it is no copy problem a repair can solve.
         let recording = image.arenas.contains { recordable($0) != nil }
-        if addressed.isEmpty, recording || !codes.isDisjoint(with: Repairer.copyCodes) {
+        if !done, recording || checker.problems.contains(where: { $0.code.repair == .copies }) {
             if let why = copiesRefusal() {
                 out.notes.append("copies not rewritten: \(why)")
             } else {
                 out.actions += try rewriteCopies()
-                addressed.formUnion(Repairer.copyCodes)
             }
         }
         guard !out.actions.isEmpty else { return out }

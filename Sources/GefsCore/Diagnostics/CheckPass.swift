@@ -1,0 +1,14 @@
+/// The five passes of gefs-fsck, in order.
+public enum CheckPass: Int, CaseIterable, Sendable, CustomStringConvertible {
+    case superblocks = 1, logs, trees, directories, space
+
+    public var description: String {
+        switch self {
+        case .superblocks: return "Checking superblocks and arenas"
+        case .logs: return "Replaying allocation logs"
+        case .trees: return "Checking trees, data and deadlists"
+        case .directories: return "Checking directories and snapshots"
+        case .space: return "Checking space: leaks, uses after free, cross-links"
+        }
+    }
+}
