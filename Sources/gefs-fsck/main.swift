@@ -100,10 +100,10 @@ struct Fsck: ParsableCommand {
             do {
                 let r = try Repairer(checker: checker, mode: mode).repair()
                 report.problems = r.problems.sorted { $0.pass! < $1.pass! }
-                report.repairs = r.actions
+                report.repairs = r.actions.map(\.description)
                 if !r.actions.isEmpty { say("Repairs:") }
-                for a in r.actions { say("  " + a) }
-                for n in r.notes { say("  " + n) }
+                for a in r.actions { say("  \(a)") }
+                for line in r.notes.flatMap(\.lines) { say("  " + line) }
             } catch {
                 report.operationalError = "repair failed: \(error)"
             }

@@ -49,7 +49,12 @@ public final class Checker {
     var walkedGens: (min: Int64, all: Set<Int64>) = (0, [])
     /// The qids of the directory entries, for duplicates and the summary's counts.
     var qids: QidSets?
-    var reported: Set<String> = []
+    /// What makes two problems the same report: one is kept.
+    struct ReportKey: Hashable {
+        var code: ProblemCode, block: Int64, message: String
+        init(_ p: Problem) { code = p.code; block = p.block ?? -1; message = p.message }
+    }
+    var reported: Set<ReportKey> = []
     var blocksDone = 0, blocksTotal = 0
     var pass: CheckPass = .superblocks
     /// Reads and hashes data blocks while the walk goes on.
@@ -91,8 +96,7 @@ public final class Checker {
     func add(_ p: Problem, pass: CheckPass? = nil) {
         var p = p
         p.pass = (p.code.pass ?? pass ?? self.pass).rawValue
-        let key = "\(p.code.id) \(p.block ?? -1) \(p.message)"
-        guard reported.insert(key).inserted else { return }
+        guard reported.insert(ReportKey(p)).inserted else { return }
         problems.append(p)
     }
 

@@ -40,19 +40,21 @@ struct FreeMapRebuild {
         return free
     }
 
-    /// Plans and commits the rewrite; returns what was done, a line each.
-    func commit() throws -> [String] {
+    /// Plans and commits the rewrite; returns what was done.
+    func commit() throws -> [RepairAction] {
         let chosen = arenas
         var targets: [Int: BlockBitmap] = [:]
         for i in chosen { targets[i] = target(i) }
         let plan = try LogRewrite.plan(image: image, arenas: chosen, targets: targets)
         try plan.commit(to: image.device)
-        var lines: [String] = []
-        for p in plan.arenas where p.rewritten {
-            let before = checker.replays[p.arena].used
-            lines.append("arena \(p.arena): free map rebuilt from reachability; fresh log of \(p.newBlocks.count) block\(p.newBlocks.count == 1 ? "" : "s") at \(hex(p.newBlocks.first ?? 0)) (was \(p.oldBlocks.count)); used \(before) -> \(p.used)")
+        return rebuilt(plan) + [.committed(qgen: plan.gen)]
+    }
+
+    /// The arenas `plan` gave fresh logs.
+    func rebuilt(_ plan: LogRewrite) -> [RepairAction] {
+        plan.arenas.filter(\.rewritten).map { p in
+            .freeMapRebuilt(arena: p.arena, blocks: p.newBlocks.count, at: p.newBlocks.first ?? 0, was: p.oldBlocks.count,
+                            used: p.used, usedBefore: checker.replays[p.arena].used)
         }
-        lines.append("superblocks and arena copies written with qgen \(plan.gen)")
-        return lines
     }
 }
