@@ -1,73 +1,112 @@
-
 /// Pass 3: the snapshot tree, every tree a Ksnap record names, their data blocks, and the
-/// deadlist chains (FORMAT.md §9). Directory problems of each file tree are found here too, one
-/// tree at a time so that memory holds one tree's entries, and filed under pass 4.
-extension Checker {
-    func checkTrees() {
-        blocksTotal = summary.usedBlocks
-        blocksDone = space.count(.log)
+/// deadlist chains (FORMAT.md §9). Input: the image and pass 2's count of used blocks (for
+/// progress); output: the snapshot tree's `contents`, the number of distinct trees, and the
+/// reachable blocks marked in the checker's classification.
+///
+/// Pass 4's directory checks need each file tree's records, and keeping every tree's entries
+/// until pass 4 would cost memory per file of every tree: so this walk feeds them to
+/// `Pass4Directories` one tree at a time, as the records stream past in key order, and pass 4
+/// owns that state and files those problems under its own number.
+final class Pass3Trees {
+    unowned let checker: Checker
+    let directories: Pass4Directories
+    let verifiesData: Bool
+    /// Reads and hashes data blocks while the walk goes on.
+    let data: DataVerifier
+    private(set) var contents = SnapshotTreeContents()
+    /// Distinct trees walked (snapshots sharing a tree count once).
+    private(set) var treesWalked = 0
+    /// What the deadlist rules need of the file trees (see `ListedDead`).
+    var listed = ListedDead()
+    /// The snapshots whose tree is being walked (one tree walked once for all of them).
+    var walkedGens = WalkedGens()
+    var blocksDone = 0, blocksTotal: Int
+
+    var image: Image { checker.image }
+    var reader: TreeReader { checker.reader }
+
+    init(checker: Checker, directories: Pass4Directories, usedBlocks: Int, verifiesData: Bool) {
+        self.checker = checker
+        self.directories = directories
+        self.verifiesData = verifiesData
+        blocksTotal = usedBlocks
+        blocksDone = checker.space.count(.log)
+        data = DataVerifier(image: checker.image)
+    }
+
+    func add(_ p: Problem) { checker.add(p, pass: .trees) }
+
+    /// Marks a reachable block; returns whether it was new for its kind.
+    @discardableResult
+    func mark(_ addr: Int64, _ kind: BlockKind, from: @autoclosure () -> String) -> Bool {
+        checker.mark(addr, kind, from: from(), pass: .trees)
+    }
+
+    func tick(_ n: Int = 1) {
+        blocksDone += n
+        if blocksDone % 64 == 0 || blocksDone == blocksTotal { checker.progress?(.trees, blocksDone, max(blocksTotal, blocksDone)) }
+    }
+
+    func run() {
         checkSnapshotTree()
         let sb = image.superblock
         checkDeadlist(DeadlistRef(head: sb.snapdlHead, tail: sb.snapdlTail), name: "snapdl", killer: nil)
-        collectListedDead()
+        listed = collectListedDead()
         // Snapshots that share a tree: it is walked once, for all of them.
-        func identity(_ s: TreeRecord) -> String { "\(s.root.addr) \(s.root.hash) \(s.height)" }
-        var sharing: [String: [Int64]] = [:]
-        for s in contents.snapshots { sharing[identity(s), default: []].append(s.gen) }
-        var walked: [String: Int64] = [:]
+        var sharing: [TreeIdentity: [Int64]] = [:]
+        for s in contents.snapshots { sharing[TreeIdentity(s), default: []].append(s.gen) }
+        var walked: [TreeIdentity: Int64] = [:]
         let labels = contents.labelsByGen
         for s in contents.snapshots {
             let t = reader.tree(s, label: labels[s.gen]?.first?.text)
-            let same = identity(s)
+            let same = TreeIdentity(s)
             if let g = walked[same] {
-                verbose?("\(t.name): the same tree as snapshot \(g)")
+                checker.verbose?("\(t.name): the same tree as snapshot \(g)")
                 continue
             }
             walked[same] = s.gen
             let gens = sharing[same]!
-            walkedGens = (gens.min()!, Set(gens))
+            walkedGens = WalkedGens(min: gens.min()!, all: Set(gens))
             checkFileTree(t)
         }
-        summary.trees = walked.count
+        treesWalked = walked.count
         for d in contents.deadlists { checkDeadlist(d.ref, name: d.name, killer: d) }
-        progress?(.trees, blocksDone, max(blocksTotal, blocksDone))
+        checker.progress?(.trees, blocksDone, max(blocksTotal, blocksDone))
     }
 
-    /// Refuses to follow a pointer outside every allocatable region.
+    /// What makes two Ksnap records name the same tree.
+    struct TreeIdentity: Hashable {
+        var addr: Int64, hash: UInt64, height: UInt32
+        init(_ s: TreeRecord) { addr = s.root.addr; hash = s.root.hash; height = s.height }
+    }
+
+    /// Refuses to follow a pointer outside every allocatable region (the walk would read
+    /// nothing below it either: the space check is no longer complete).
     func follow(_ tree: TreeRoot) -> (BlockPointer, Int) -> Bool {
         { [unowned self] bp, _ in
             guard image.arena(containing: bp.addr) != nil, bp.addr % Format.blockSize64 == 0 else {
                 add(Problem(.spaceOutside, "a pointer names node \(hex(bp.addr)), outside every arena's allocatable region",
                             block: bp.addr, path: tree.name))
-                incomplete("\(tree.name) points outside the arenas at \(hex(bp.addr))")
+                checker.incomplete("\(tree.name) points outside the arenas at \(hex(bp.addr))")
                 return false
             }
             return true
         }
     }
 
-    func incomplete(_ why: String) {
-        space.complete = false
-        space.incompleteReasons.append(why)
-    }
-
     func walkProblem(_ tree: TreeRoot) -> (Problem) -> Void {
         { [unowned self] p in
             add(p)
-            if p.code.hidesSubtree {
-                incomplete("\(tree.name): \(p.message)")
-            }
+            if p.code.hidesSubtree { checker.incomplete("\(tree.name): \(p.message)") }
         }
     }
 
     func checkSnapshotTree() {
         let t = reader.snapshotTree
-        verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
+        checker.verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
         var c = SnapshotTreeContents(confKeys: image.format.grading.confKeys)
         reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: false) }, record: { [unowned self] k, v in
-            if let f = c.add(key: k, value: v) {
-                add(Problem(f.code, f.message, path: t.name))
-            }
+            if let f = c.add(key: k, value: v) { add(Problem(f.code, f.message, path: t.name)) }
             return true
         }, problem: walkProblem(t))
         contents = c
@@ -85,43 +124,6 @@ extension Checker {
         for m in v.node.messages where m.op == .insert && m.key.first == KeyKind.dat.rawValue {
             checkData(m.value, key: m.key, v)
         }
-    }
-
-    // MARK: What the deadlist rules need to know of the file trees (§9.6)
-
-    /// Reads the addresses every Kdlist chain lists, with the gen of the first Kdlist listing
-    /// each (the one its rules are checked against: later listings are duplicates), before the
-    /// file trees are walked; the chains' problems are reported when they are checked, after.
-    func collectListedDead() {
-        var killer: [Int64: Int64] = [:]
-        for d in contents.deadlists {
-            let gen = Int64(bitPattern: d.gen)
-            reader.walkDeadlist(d.ref, name: d.name, block: { _, blk in
-                for a in blk.addresses where killer[a] == nil { killer[a] = gen }
-            }, problem: { _ in })
-        }
-        listedDead = killer.keys.sorted()
-        deadKiller = listedDead.map { killer[$0]! }
-        deadMinGen = [Int64](repeating: .max, count: listedDead.count)
-        deadLive = [Bool](repeating: false, count: listedDead.count)
-    }
-
-    /// The index of `addr` in `listedDead`, by binary search: no hashing per block, and
-    /// usually one or two steps.
-    func listedIndex(_ addr: Int64) -> Int? {
-        var lo = 0, hi = listedDead.count
-        while lo < hi {
-            let m = (lo + hi) / 2
-            if listedDead[m] < addr { lo = m + 1 } else { hi = m }
-        }
-        return lo < listedDead.count && listedDead[lo] == addr ? lo : nil
-    }
-
-    /// Notes that the file tree being walked reaches `addr`, when a deadlist lists it.
-    func noteReach(_ addr: Int64, _ tree: TreeRoot) {
-        guard !listedDead.isEmpty, tree.gen != nil, let i = listedIndex(addr) else { return }
-        deadMinGen[i] = min(deadMinGen[i], walkedGens.min)
-        if walkedGens.all.contains(deadKiller[i]) { deadLive[i] = true }
     }
 
     /// A data block named by a Kdat value: its gen, its place, and (once) its hash. Runs once
@@ -143,20 +145,18 @@ extension Checker {
         }
     }
 
+    /// Walks one file tree, feeding its records to pass 4; pass 4 checks its directories once
+    /// it was read whole (on part of a tree they would only repeat that part is missing).
     func checkFileTree(_ t: TreeRoot) {
-        verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
+        checker.verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
         checkGen(t.root, of: t, from: "the Ksnap record")
-        let qids = self.qids ?? QidSets(nextqid: image.superblock.nextqid)
-        self.qids = qids
-        let state = FileTreeState(tree: t, blockCount: space.blockCount, nextqid: image.superblock.nextqid,
-                                  grading: image.format.grading, qids: qids)
+        let state = directories.startTree(t)
         let walked = reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: true) },
                     record: { [unowned self] k, v in
                         if let p = state.add(key: k, value: v) { add(p) }
                         return true
                     }, problem: walkProblem(t))
         data.finish().forEach { add($0) }
-        // Directory checks on part of a tree would only repeat that part is missing.
-        if walked.complete { checkDirectories(state) } else { _ = qids.endTree(count: false) }
+        directories.endTree(state, whole: walked.complete)
     }
 }
