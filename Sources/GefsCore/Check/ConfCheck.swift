@@ -6,11 +6,11 @@ extension Pass4Directories {
         for c in settings {
             let key = Key.conf(name: c.name)
             guard image.format.grading.confKeys else {
-                add(Problem(.treeKeyKind, "\(key) in the \(tree): \(image.format.name) has no Kconf keys", path: tree))
+                add(Problem(.treeKeyKind, "\(key) in the \(tree): \(image.format.name) has no Kconf keys", in: tree))
                 continue
             }
             if c.name == Array("retain".utf8), let (code, why) = RetainSpec.problem(c.value) {
-                add(Problem(code, "\(key) = \"\(printable(c.value))\": \(why)", path: tree))
+                add(Problem(code, "\(key) = \"\(printable(c.value))\": \(why)", in: tree))
             }
         }
     }

@@ -80,15 +80,15 @@ extension Pass3Trees {
             let gen = Int64(bitPattern: d.gen), bgen = Int64(bitPattern: d.bgen)
             let nextgen = image.superblock.nextgen
             if d.gen >= nextgen || d.bgen >= nextgen {
-                add(Problem(.snapGenRange, "generations must be below nextgen \(nextgen)", path: name))
+                add(Problem(.snapGenRange, "generations must be below nextgen \(nextgen)", in: name))
             }
             if let s = contents.snapshot(gen) {
                 killerTree = s
                 if !(s.base < bgen && bgen <= s.pred) {
-                    add(Problem(image.format.grading.deadlistGen, "bgen \(bgen) is outside base \(s.base) < bgen <= pred \(s.pred) of snapshot \(gen)", path: name))
+                    add(Problem(image.format.grading.deadlistGen, "bgen \(bgen) is outside base \(s.base) < bgen <= pred \(s.pred) of snapshot \(gen)", in: name))
                 }
             } else {
-                add(Problem(image.format.grading.deadlistGen, "no snapshot has gen \(gen)", path: name))
+                add(Problem(image.format.grading.deadlistGen, "no snapshot has gen \(gen)", in: name))
             }
         }
         if !ref.head.isNull { checkGen(ref.head, of: nil, from: "\(name) head") }
@@ -102,19 +102,19 @@ extension Pass3Trees {
 
     func checkDeadAddress(_ a: Int64, name: String, killer: TreeRecord?) {
         guard a % Format.blockSize64 == 0, image.arena(containing: a) != nil else {
-            add(Problem(.deadlistAddressInvalid, "lists \(hex(a)), not a block of any arena's allocatable region", block: a, path: name))
+            add(Problem(.deadlistAddressInvalid, "lists \(hex(a)), not a block of any arena's allocatable region", block: a, in: name))
             return
         }
         guard mark(a, .dead, from: name) else {
-            add(Problem(.deadlistAddressDuplicate, "lists \(hex(a)), which a deadlist already lists", block: a, path: name))
+            add(Problem(.deadlistAddressDuplicate, "lists \(hex(a)), which a deadlist already lists", block: a, in: name))
             return
         }
         guard let killer else { return }
         let i = listed.index(a)
         if let i, listed[i].live, listed[i].killer == killer.gen {
-            add(Problem(.deadlistAddressLive, "lists \(hex(a)), which snapshot \(killer.gen) still reaches", block: a, path: name))
+            add(Problem(.deadlistAddressLive, "lists \(hex(a)), which snapshot \(killer.gen) still reaches", block: a, in: name))
         } else if !(i.map { listed[$0].minGen < killer.gen } ?? false) {
-            add(Problem(.deadlistReclaimable, "lists \(hex(a)), which no older snapshot reaches", block: a, path: name))
+            add(Problem(.deadlistReclaimable, "lists \(hex(a)), which no older snapshot reaches", block: a, in: name))
         }
     }
 }

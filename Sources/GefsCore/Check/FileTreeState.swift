@@ -62,7 +62,7 @@ final class FileTreeState {
     }
 
     func problem(_ code: ProblemCode, _ message: String, block: Int64? = nil) -> Problem {
-        Problem(code, message, block: block, path: tree.name)
+        Problem(code, message, block: block, in: tree.name)
     }
 
     /// Takes one logical record; returns the problem it shows on its own, if any.

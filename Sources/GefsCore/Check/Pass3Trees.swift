@@ -86,7 +86,7 @@ final class Pass3Trees {
         { [unowned self] bp, _ in
             guard image.arena(containing: bp.addr) != nil, bp.addr % Format.blockSize64 == 0 else {
                 add(Problem(.spaceOutside, "a pointer names node \(hex(bp.addr)), outside every arena's allocatable region",
-                            block: bp.addr, path: tree.name))
+                            block: bp.addr, in: tree.name))
                 checker.incomplete("\(tree.name) points outside the arenas at \(hex(bp.addr))")
                 return false
             }
@@ -106,7 +106,7 @@ final class Pass3Trees {
         checker.verbose?("\(t.name): root \(hex(t.root.addr)), height \(t.height)")
         var c = SnapshotTreeContents(confKeys: image.format.grading.confKeys)
         reader.walk(t, follow: follow(t), node: { [unowned self] v in markNode(v, fileTree: false) }, record: { [unowned self] k, v in
-            if let f = c.add(key: k, value: v) { add(Problem(f.code, f.message, path: t.name)) }
+            if let f = c.add(key: k, value: v) { add(Problem(f.code, f.message, in: t.name)) }
             return true
         }, problem: walkProblem(t))
         contents = c
@@ -141,7 +141,7 @@ final class Pass3Trees {
 
     func checkGen(_ bp: BlockPointer, of tree: TreeRoot?, from: @autoclosure () -> String) {
         if let fault = GenFault(bp, treeGen: tree?.gen, nextgen: image.superblock.nextgen) {
-            add(Problem(.treeBlockGen, "\(from()) names \(hex(bp.addr)) with gen \(bp.gen), \(fault)", block: bp.addr, path: tree?.name))
+            add(Problem(.treeBlockGen, "\(from()) names \(hex(bp.addr)) with gen \(bp.gen), \(fault)", block: bp.addr, in: tree?.name))
         }
     }
 

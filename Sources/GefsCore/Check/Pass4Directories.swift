@@ -28,8 +28,8 @@ final class Pass4Directories {
     }
 
     func checkDirectories(_ s: FileTreeState) {
-        func report(_ code: ProblemCode, _ msg: String, _ path: String? = nil) {
-            add(Problem(code, msg, path: path.map { "\(s.tree.name) \($0)" } ?? s.tree.name))
+        func report(_ code: ProblemCode, _ msg: String, _ file: String? = nil) {
+            add(Problem(code, msg, in: s.tree.name, file: file))
         }
         s.flushData()
         let duplicates = s.qids.endTree(count: true)
@@ -83,7 +83,7 @@ final class Pass4Directories {
                 guard let all = second.byQid[q], let first = all.first else { continue }
                 for other in all.dropFirst() {
                     add(Problem(.dirQidDuplicate, "qid \(q) is also the qid of \(s.path(parent: first.parent, name: first.name, dirs: dirs)): one file's data and metadata belong to two names",
-                                path: "\(s.tree.name) \(s.path(parent: other.parent, name: other.name, dirs: dirs))"))
+                                in: s.tree.name, file: s.path(parent: other.parent, name: other.name, dirs: dirs)))
                 }
             }
         }
@@ -145,39 +145,39 @@ final class Pass4Directories {
         checkConf(contents.conf, in: "snapshot tree")
         for s in contents.snapshots {
             let name = "snapshot \(s.gen)"
-            if s.flag != 0 { add(Problem(.snapRecordInvalid, "flag is \(hex(s.flag)), not 0", path: name)) }
+            if s.flag != 0 { add(Problem(.snapRecordInvalid, "flag is \(hex(s.flag)), not 0", in: name)) }
             if !(1...UInt32(Format.maxTreeHeight)).contains(s.height) {
-                add(Problem(.snapRecordInvalid, "height \(s.height) outside 1...\(Format.maxTreeHeight)", path: name))
+                add(Problem(.snapRecordInvalid, "height \(s.height) outside 1...\(Format.maxTreeHeight)", in: name))
             }
-            if s.gen < 0 || UInt64(s.gen) >= nextgen { add(Problem(.snapGenRange, "gen is not below nextgen \(nextgen)", path: name)) }
+            if s.gen < 0 || UInt64(s.gen) >= nextgen { add(Problem(.snapGenRange, "gen is not below nextgen \(nextgen)", in: name)) }
             for (what, link) in [("pred", s.pred), ("succ", s.succ)] where link != Format.none && !gens.contains(link) {
-                add(Problem(.snapLinkDangling, "\(what) \(link) names no snapshot", path: name))
+                add(Problem(.snapLinkDangling, "\(what) \(link) names no snapshot", in: name))
             }
             if s.pred == s.gen, !(grading.genZeroSelfPred && s.gen == 0) {
-                add(Problem(.snapLinkDangling, "pred names the record itself", path: name))
+                add(Problem(.snapLinkDangling, "pred names the record itself", in: name))
             }
             // nref counts the other snapshots derived from this one (ream's `empty` names itself).
             let nref = (preds[s.gen] ?? 0) - (s.pred == s.gen ? 1 : 0)
             if nref != Int(s.nref) {
                 add(Problem(Int(s.nref) > nref ? grading.nrefTooHigh : .snapNrefMismatch,
-                            "nref is \(s.nref), \(nref) snapshots have it as pred", path: name))
+                            "nref is \(s.nref), \(nref) snapshots have it as pred", in: name))
             }
             let nlbl = labels[s.gen]?.count ?? 0
-            if nlbl != Int(s.nlbl) { add(Problem(.snapNlblMismatch, "nlbl is \(s.nlbl), \(nlbl) labels name it", path: name)) }
+            if nlbl != Int(s.nlbl) { add(Problem(.snapNlblMismatch, "nlbl is \(s.nlbl), \(nlbl) labels name it", in: name)) }
         }
         for l in contents.labels {
             let name = "label \"\(l.text)\""
             if !gens.contains(Int64(bitPattern: l.value.gen)) {
-                add(Problem(.labelDangling, "names snapshot \(l.value.gen), which does not exist", path: name))
+                add(Problem(.labelDangling, "names snapshot \(l.value.gen), which does not exist", in: name))
             }
             let flags = l.value.flags
             if flags & ~(grading.labelFlags | grading.labelFlagsDeprecated) != 0 {
-                add(Problem(grading.labelFlagUnknown, "flags \(hex(flags)) carry unknown bits", path: name))
+                add(Problem(grading.labelFlagUnknown, "flags \(hex(flags)) carry unknown bits", in: name))
             }
             if let code = grading.labelFlagDeprecated, flags & grading.labelFlagsDeprecated != 0 {
-                add(Problem(code, "flags \(hex(flags)) carry deprecated bits \(hex(flags & grading.labelFlagsDeprecated))", path: name))
+                add(Problem(code, "flags \(hex(flags)) carry deprecated bits \(hex(flags & grading.labelFlagsDeprecated))", in: name))
             }
-            if l.name.isEmpty || l.name.contains(0) { add(Problem(.labelInvalid, "a label name is 1 to 255 bytes without NUL", path: name)) }
+            if l.name.isEmpty || l.name.contains(0) { add(Problem(.labelInvalid, "a label name is 1 to 255 bytes without NUL", in: name)) }
         }
     }
 }

@@ -59,6 +59,20 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
     public func hash(into h: inout Hasher) { h.combine(id) }
 }
 
+/// Where in the logical view a problem is: a tree, snapshot, label or deadlist, and for one
+/// file's problem that file's path in the tree.
+public struct ProblemPlace: Hashable, Sendable, CustomStringConvertible {
+    /// `snapshot tree`, `snapshot 2 (main)`, `label "main"`, `snapdl`.
+    public var name: String
+    /// `/dir/file`, when the problem is one file's.
+    public var file: String?
+
+    public init(_ name: String, file: String? = nil) { self.name = name; self.file = file }
+
+    /// `snapshot 2 (main) /dir/file`.
+    public var description: String { file.map { "\(name) \($0)" } ?? name }
+}
+
 /// One problem found on an image: its code, a message naming what is wrong, and where.
 public struct Problem: Equatable, Sendable, CustomStringConvertible {
     public var code: ProblemCode
@@ -68,18 +82,22 @@ public struct Problem: Equatable, Sendable, CustomStringConvertible {
     public var block: Int64?
     /// Offset within the block (for log entries: within the log data area).
     public var offset: Int?
-    /// A file path, tree or snapshot, where known.
-    public var path: String?
+    /// The tree, snapshot, label or deadlist, and file, where known.
+    public var place: ProblemPlace?
     /// The fsck pass that found it.
     public var pass: Int?
     /// Whether a repair fixed it.
     public var fixed: Bool = false
 
+    /// `in`: the tree, snapshot, label or deadlist concerned; `file`: a file's path in it.
     public init(_ code: ProblemCode, _ message: String, arena: Int? = nil, block: Int64? = nil,
-                offset: Int? = nil, path: String? = nil, pass: Int? = nil) {
+                offset: Int? = nil, in name: String? = nil, file: String? = nil, pass: Int? = nil) {
         self.code = code; self.message = message; self.arena = arena; self.block = block
-        self.offset = offset; self.path = path; self.pass = pass
+        self.offset = offset; self.place = name.map { ProblemPlace($0, file: file) }; self.pass = pass
     }
+
+    /// `place` as text: the name, then the file's path after a space.
+    public var path: String? { place?.description }
 
     public var severity: Severity { code.severity }
 

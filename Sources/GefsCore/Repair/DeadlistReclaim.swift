@@ -21,7 +21,7 @@ struct DeadlistReclaim {
     var dropped: [String: Set<Int64>] {
         var out: [String: Set<Int64>] = [:]
         for p in checker.problems where p.code == .deadlistReclaimable {
-            if let name = p.path, let a = p.block { out[name, default: []].insert(a) }
+            if let name = p.place?.name, let a = p.block { out[name, default: []].insert(a) }
         }
         return out
     }

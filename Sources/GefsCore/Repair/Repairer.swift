@@ -86,8 +86,8 @@ public struct Repairer {
 
     /// A problem as the check of the repaired image would find it again: code and place.
     struct Identity: Hashable {
-        var code: ProblemCode, arena: Int, block: Int64, path: String
-        init(_ p: Problem) { code = p.code; arena = p.arena ?? -1; block = p.block ?? -1; path = p.path ?? "" }
+        var code: ProblemCode, arena: Int, block: Int64, place: ProblemPlace?
+        init(_ p: Problem) { code = p.code; arena = p.arena ?? -1; block = p.block ?? -1; place = p.place }
     }
 
     /// Why the superblock and arena copies cannot be rewritten from the current state: as

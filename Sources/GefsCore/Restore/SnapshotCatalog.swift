@@ -32,7 +32,7 @@ public struct SnapshotCatalog: Sendable {
     public static func read(_ source: RestoreSource, tree: TreeRoot) throws -> SnapshotCatalog {
         var c = SnapshotCatalog()
         try RestoreWalker(source: source).walk(tree, record: { k, v in
-            if let f = c.contents.add(key: k, value: v) { c.problems.append(Problem(f.code, f.message, path: tree.name)) }
+            if let f = c.contents.add(key: k, value: v) { c.problems.append(Problem(f.code, f.message, in: tree.name)) }
             return true
         }, lost: { c.lost.append($0); return true }, problem: { c.problems.append($0) })
         return c

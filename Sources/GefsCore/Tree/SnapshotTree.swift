@@ -101,7 +101,7 @@ extension TreeReader {
         var c = SnapshotTreeContents(confKeys: image.format.grading.confKeys)
         let t = snapshotTree
         let r = walk(t, record: { k, v in
-            if let f = c.add(key: k, value: v) { problem(Problem(f.code, f.message, path: t.name)) }
+            if let f = c.add(key: k, value: v) { problem(Problem(f.code, f.message, in: t.name)) }
             return true
         }, problem: problem)
         return (c, r)
@@ -138,7 +138,7 @@ extension TreeReader {
                              problem: (Problem) -> Void) -> Bool {
         if ref.head.isNull || ref.tail.isNull {
             if ref.head.isNull != ref.tail.isNull {
-                problem(Problem(.deadlistChainBroken, "head \(ref.head) and tail \(ref.tail): one is empty, the other not", path: name))
+                problem(Problem(.deadlistChainBroken, "head \(ref.head) and tail \(ref.tail): one is empty, the other not", in: name))
                 return false
             }
             return true
@@ -149,7 +149,7 @@ extension TreeReader {
         let limit = Int(image.device.blockCount)
         while true {
             guard seen.count < limit, seen.insert(bp.addr).inserted else {
-                problem(Problem(.deadlistChainBroken, "the chain comes back to \(hex(bp.addr))", block: bp.addr, path: name))
+                problem(Problem(.deadlistChainBroken, "the chain comes back to \(hex(bp.addr))", block: bp.addr, in: name))
                 return false
             }
             let b: [UInt8]
@@ -157,29 +157,29 @@ extension TreeReader {
                 b = try image.device.read(at: bp.addr)
                 try image.format.verifyDeadlistBlock(b, pointer: bp)
             } catch {
-                problem(Problem(.deadlistUnreadable, "\(error)", block: bp.addr, path: name))
+                problem(Problem(.deadlistUnreadable, "\(error)", block: bp.addr, in: name))
                 return false
             }
             let d: DeadlistBlock
             do { d = try image.format.decodeDeadlistBlock(b) } catch {
-                problem(Problem(.deadlistBlockInvalid, "block \(hex(bp.addr)): \(error)", block: bp.addr, path: name))
+                problem(Problem(.deadlistBlockInvalid, "block \(hex(bp.addr)): \(error)", block: bp.addr, in: name))
                 return false
             }
             block(bp, d)
             if bp.addr == ref.tail.addr {
                 if bp.hash != ref.tail.hash {
                     problem(Problem(.deadlistChainBroken, "tail \(hex(bp.addr)) hashes to \(hex(bp.hash)), the record says \(hex(ref.tail.hash))",
-                                    block: bp.addr, path: name))
+                                    block: bp.addr, in: name))
                 }
                 if !d.next.isNull {
                     problem(Problem(.deadlistChainBroken, "the chain goes on past its tail \(hex(bp.addr)) to \(hex(d.next.addr))",
-                                    block: bp.addr, path: name))
+                                    block: bp.addr, in: name))
                 }
                 return true
             }
             guard !d.next.isNull else {
                 problem(Problem(.deadlistChainBroken, "the chain ends at \(hex(bp.addr)) without reaching its tail \(hex(ref.tail.addr))",
-                                block: bp.addr, path: name))
+                                block: bp.addr, in: name))
                 return true
             }
             bp = d.next
