@@ -56,7 +56,7 @@ extension Pass3Trees {
     func collectListedDead() -> ListedDead {
         var killer: [Int64: Int64] = [:]
         for d in contents.deadlists {
-            let gen = Int64(bitPattern: d.gen)
+            let gen = d.gen
             reader.walkDeadlist(d.ref, name: d.name, block: { _, blk in
                 for a in blk.addresses where killer[a] == nil { killer[a] = gen }
             }, problem: { _ in })
@@ -77,10 +77,10 @@ extension Pass3Trees {
         checker.verbose?("\(name): head \(hex(ref.head.addr)), tail \(hex(ref.tail.addr))")
         var killerTree: TreeRecord?
         if let d = killer {
-            let gen = Int64(bitPattern: d.gen), bgen = Int64(bitPattern: d.bgen)
-            let nextgen = image.superblock.nextgen
-            if d.gen >= nextgen || d.bgen >= nextgen {
-                add(Problem(.snapGenRange, "generations must be below nextgen \(nextgen)", in: name))
+            let (gen, bgen) = (d.gen, d.bgen)
+            let sb = image.superblock
+            if !sb.inUse(gen: gen) || !sb.inUse(gen: bgen) {
+                add(Problem(.snapGenRange, "generations must be below nextgen \(sb.nextgen)", in: name))
             }
             if let s = contents.snapshot(gen) {
                 killerTree = s

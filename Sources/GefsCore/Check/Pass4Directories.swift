@@ -149,7 +149,7 @@ final class Pass4Directories {
             if !(1...UInt32(Format.maxTreeHeight)).contains(s.height) {
                 add(Problem(.snapRecordInvalid, "height \(s.height) outside 1...\(Format.maxTreeHeight)", in: name))
             }
-            if s.gen < 0 || UInt64(s.gen) >= nextgen { add(Problem(.snapGenRange, "gen is not below nextgen \(nextgen)", in: name)) }
+            if !image.superblock.inUse(gen: s.gen) { add(Problem(.snapGenRange, "gen is not below nextgen \(nextgen)", in: name)) }
             for (what, link) in [("pred", s.pred), ("succ", s.succ)] where link != Format.none && !gens.contains(link) {
                 add(Problem(.snapLinkDangling, "\(what) \(link) names no snapshot", in: name))
             }
@@ -167,7 +167,7 @@ final class Pass4Directories {
         }
         for l in contents.labels {
             let name = "label \"\(l.text)\""
-            if !gens.contains(Int64(bitPattern: l.value.gen)) {
+            if !gens.contains(l.gen) {
                 add(Problem(.labelDangling, "names snapshot \(l.value.gen), which does not exist", in: name))
             }
             let flags = l.value.flags

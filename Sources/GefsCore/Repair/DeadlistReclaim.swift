@@ -96,13 +96,13 @@ struct DeadlistReclaim {
             freed += chain
             let kept = listed.filter { !gone.contains($0) }
             for a in listed where gone.contains(a) && space.kinds(at: a) == [.dead] { freed.append(a) }
-            let key = Key.dlist(gen: d.gen, bgen: d.bgen).encode()
+            let key = d.key.encode()
             guard !kept.isEmpty else {
                 newValues[key] = .some(nil)
                 actions.append(.deadlistRemoved(name: d.name, dropped: listed.filter(gone.contains), chainBlocks: chain.count))
                 continue
             }
-            let gen = min(Int64(bitPattern: d.gen), newestGen)
+            let gen = min(d.gen, newestGen)
             let cap = image.format.deadlistCapacity
             let groups = stride(from: 0, to: kept.count, by: cap).map { Array(kept[$0..<min($0 + cap, kept.count)]) }
             var next = BlockPointer.null

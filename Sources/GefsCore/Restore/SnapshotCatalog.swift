@@ -60,7 +60,7 @@ public struct SnapshotCatalog: Sendable {
         guard let l = contents.label(name) else {
             return .failure(TreeReadError(Problem(.labelDangling, "no label \"\(name)\" in the snapshot tree" + (complete ? "" : ", as far as it could be read"))))
         }
-        let g = Int64(bitPattern: l.value.gen)
+        let g = l.gen
         guard let s = contents.snapshot(g) else {
             return .failure(TreeReadError(Problem(.labelDangling, "label \"\(name)\" names snapshot \(g), which " + (complete ? "does not exist" : "could not be read"))))
         }
