@@ -23,6 +23,16 @@ public enum ProblemRepair: Sendable, CaseIterable {
     /// Dropping the listed dead address from its deadlist and, when nothing else reaches it,
     /// freeing it.
     case deadlistReclaim
+
+    /// Whether `-y` fixes every problem it is the repair of, on an image whose trees were read
+    /// whole: not a recorded arena hash (only a grown image's arena) nor a deadlist reclaim
+    /// (refused while an error needs a human).
+    public var isUnconditional: Bool {
+        switch self {
+        case .copies, .freeMapRebuild, .withOldLog: return true
+        case .none, .recordArenaHash, .deadlistReclaim: return false
+        }
+    }
 }
 
 /// An entry of the problem catalogue, one row per code in the manner of e2fsck's problem.c:
@@ -42,7 +52,7 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
     /// The repair that fixes it (`none` exactly when `fix` is nil).
     public let repair: ProblemRepair
     /// Whether a preen (`-p`) and a deadlist reclaim may go on while it is present: true unless
-    /// it is an error that needs a human (by default: an error no repair fixes).
+    /// it is an error that needs a human (by default: an error no repair always fixes).
     public let preenSafe: Bool
     /// Whether a tree walk that meets it cannot read the blocks below it, so that leaks are no
     /// longer known (`space_incomplete`).
@@ -51,7 +61,7 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
     public init(_ id: String, _ severity: Severity, _ pass: CheckPass?, _ summary: String, fix: String? = nil,
                 repair: ProblemRepair = .none, preenSafe: Bool? = nil, hidesSubtree: Bool = false) {
         self.id = id; self.severity = severity; self.pass = pass; self.summary = summary; self.fix = fix
-        self.repair = repair; self.preenSafe = preenSafe ?? (severity != .error || repair != .none)
+        self.repair = repair; self.preenSafe = preenSafe ?? (severity != .error || repair.isUnconditional)
         self.hidesSubtree = hidesSubtree
     }
     public var description: String { id }

@@ -27,7 +27,7 @@ extension ProblemCode {
         fix: "rewritten from the fields with the rest zeroed; the superblocks record the new hash", repair: .copies)
     public static let arenaNoCurrentCopy = ProblemCode("arena_no_current_copy", .error, .superblocks,
         "neither the arena's header nor its footer matches the hash the superblock records",
-        fix: "gefs9.00, when the table's hash is -1 beside an identical, well-formed header and footer (a grown image): the header's hash recorded", repair: .recordArenaHash, preenSafe: false)
+        fix: "gefs9.00, when the table's hash is -1 beside an identical, well-formed header and footer (a grown image): the header's hash recorded", repair: .recordArenaHash)
 
     static let imageCodes: [ProblemCode] = [
         superblockInvalid, superblockStale, superblockMismatch, superblockNone, superblockSnapdlInvalid, imageTruncated, imageGrown,

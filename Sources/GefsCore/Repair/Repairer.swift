@@ -30,8 +30,9 @@ public struct Repairer {
 
     var image: Image { checker.image }
 
-    /// Every problem some repair fixes: the catalogue's codes with a repair.
-    public static var fixable: Set<ProblemCode> { Set(ProblemCode.all.filter { $0.repair != .none }) }
+    /// Every problem `-y` always fixes (on an image whose trees were read whole): the
+    /// catalogue's codes whose repair is unconditional.
+    public static var fixable: Set<ProblemCode> { Set(ProblemCode.all.filter(\.repair.isUnconditional)) }
 
     /// Plans and writes the repairs, then checks again.
     public func repair() throws -> Outcome {
