@@ -95,7 +95,7 @@ public final class Checker {
     /// code several passes meet, under `pass` (the pass reporting it).
     func add(_ p: Problem, pass: CheckPass) {
         var p = p
-        p.pass = (p.code.pass ?? pass).rawValue
+        p.pass = p.code.pass ?? pass
         guard reported.insert(ReportKey(p)).inserted else { return }
         problems.append(p)
     }

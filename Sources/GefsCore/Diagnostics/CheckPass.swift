@@ -1,6 +1,8 @@
 /// The five passes of gefs-fsck, in order.
-public enum CheckPass: Int, CaseIterable, Sendable, CustomStringConvertible {
+public enum CheckPass: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
     case superblocks = 1, logs, trees, directories, space
+
+    public static func < (a: CheckPass, b: CheckPass) -> Bool { a.rawValue < b.rawValue }
 
     public var description: String {
         switch self {

@@ -94,14 +94,14 @@ public struct Problem: Equatable, Sendable, CustomStringConvertible {
     public var offset: Int?
     /// The tree, snapshot, label or deadlist, and file, where known.
     public var place: ProblemPlace?
-    /// The fsck pass that found it.
-    public var pass: Int?
+    /// The fsck pass it is filed under (nil outside gefs-fsck).
+    public var pass: CheckPass?
     /// Whether a repair fixed it.
     public var fixed: Bool = false
 
     /// `in`: the tree, snapshot, label or deadlist concerned; `file`: a file's path in it.
     public init(_ code: ProblemCode, _ message: String, arena: Int? = nil, block: Int64? = nil,
-                offset: Int? = nil, in name: String? = nil, file: String? = nil, pass: Int? = nil) {
+                offset: Int? = nil, in name: String? = nil, file: String? = nil, pass: CheckPass? = nil) {
         self.code = code; self.message = message; self.arena = arena; self.block = block
         self.offset = offset; self.place = name.map { ProblemPlace($0, file: file) }; self.pass = pass
     }
