@@ -62,7 +62,7 @@ struct Fsck: ParsableCommand {
             (opened, undoWriter) = try openForWriting("gefs-fsck", path, writable: mode != .none, undo: undo,
                                                       busyNote: "the check may see it change")
         } catch let e as ImageError {
-            report.problems = e.problems.map { var p = $0; p.pass = 1; return p }
+            report.problems = e.problems.map { var p = $0; p.pass = .superblocks; return p }
             report.operationalError = "no valid superblock"
             finish(report, say)
         } catch let e as DeviceError {
@@ -91,7 +91,7 @@ struct Fsck: ParsableCommand {
             report.passes.append(t)
             if timing { say("  pass \(p.rawValue): \(Clock.format(t.seconds)) s, peak memory \(t.peakBytes.map { "\($0 >> 20) MiB" } ?? "?")") }
             // Directory problems are found with the trees; each is printed after its own pass.
-            let now = checker.problems.indices.filter { checker.problems[$0].pass! <= p.rawValue && shown.insert($0).inserted }
+            let now = checker.problems.indices.filter { checker.problems[$0].pass! <= p && shown.insert($0).inserted }
             Problem.lines(now.map { checker.problems[$0] }).forEach { say("  " + $0) }
         }
         report.problems = checker.problems.sorted { $0.pass! < $1.pass! }
@@ -100,10 +100,10 @@ struct Fsck: ParsableCommand {
             do {
                 let r = try Repairer(checker: checker, mode: mode).repair()
                 report.problems = r.problems.sorted { $0.pass! < $1.pass! }
-                report.repairs = r.actions
+                report.repairs = r.actions.map(\.description)
                 if !r.actions.isEmpty { say("Repairs:") }
-                for a in r.actions { say("  " + a) }
-                for n in r.notes { say("  " + n) }
+                for a in r.actions { say("  \(a)") }
+                for line in r.notes.flatMap(\.lines) { say("  " + line) }
             } catch {
                 report.operationalError = "repair failed: \(error)"
             }

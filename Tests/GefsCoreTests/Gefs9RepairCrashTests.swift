@@ -127,7 +127,7 @@ final class Gefs9RepairCrashTests: XCTestCase {
         c.run()
         XCTAssertFalse(c.space.complete)
         let out = try Repairer(checker: c, mode: .all).repair()
-        XCTAssertTrue(out.actions.contains { $0.contains("sb1 rewritten") }, "\(out.actions)")
+        XCTAssertTrue(out.actions.contains { $0.description.contains("sb1 rewritten") }, "\(out.actions)")
         XCTAssertEqual(try freeMaps(dev.bytes), try freeMaps(bytes), "nothing freed, nothing allocated")
         XCTAssertTrue(dev.bytes[Int(pivot)..<Int(pivot) + Format.blockSize] == bytes[Int(pivot)..<Int(pivot) + Format.blockSize])
         XCTAssertEqual(codes(dev.bytes), before, "the same problems, none new")
@@ -150,7 +150,7 @@ final class Gefs9RepairCrashTests: XCTestCase {
             XCTAssertTrue(c.problems.contains { $0.code.id == "log_hash_mismatch" })
             let out = try Repairer(checker: c, mode: mode).repair()
             XCTAssertEqual(out.actions, [], "\(mode)")
-            XCTAssertTrue(out.notes.contains { $0.contains("free maps not rebuilt") }, "\(out.notes)")
+            XCTAssertTrue(out.notes.contains { $0.description.contains("free maps not rebuilt") }, "\(out.notes)")
             XCTAssertEqual(dev.writesDone, 0, "nothing written")
         }
     }

@@ -201,12 +201,12 @@ enum Fsck9Corpus {
         // Pass 3: deadlists (§9.6).
         (80, Corpus9Case(name: "deadlist-gen-stray", base: "populated", codes: ["deadlist_gen_stray"]) { c in
             let d = try c.deadlist()
-            try c.editLeaf(try c.snapshotLeaf(holding: .dlist(gen: d.gen, bgen: d.bgen))) { recs in
-                let i = try need(recs.firstIndex { $0.key == Key.dlist(gen: d.gen, bgen: d.bgen).encode() }, "the Kdlist record")
-                recs[i].key = Key.dlist(gen: d.gen, bgen: d.gen).encode() } }),
+            try c.editLeaf(try c.snapshotLeaf(holding: d.key)) { recs in
+                let i = try need(recs.firstIndex { $0.key == d.key.encode() }, "the Kdlist record")
+                recs[i].key = Key.dlist(gen: UInt64(d.gen), bgen: UInt64(d.gen)).encode() } }),
         (81, Corpus9Case(name: "deadlist-chain-broken", base: "populated", codes: ["deadlist_chain_broken"]) { c in
             let d = try c.deadlist()
-            try c.editValue(try c.snapshotLeaf(holding: .dlist(gen: d.gen, bgen: d.bgen)), key: .dlist(gen: d.gen, bgen: d.bgen)) {
+            try c.editValue(try c.snapshotLeaf(holding: d.key), key: d.key) {
                 $0.put(d.ref.head.addr, at: 24) } }),
         (82, Corpus9Case(name: "deadlist-body-hash", base: "populated", codes: ["deadlist_unreadable"]) { c in
             try c.editDeadlistBlock(try c.deadlist().ref.head.addr, seal: false) { $0.addresses[0] += B } }),

@@ -177,19 +177,19 @@ enum FsckCorpus {
         (66, CorpusCase(name: "deadlist-chain-broken", base: .tree) { c in
             let d = try c.deadlist()
             let other = try c.snapshotLeaf()
-            try c.editValue(try c.snapshotLeaf(holding: .dlist(gen: d.gen, bgen: d.bgen)), key: .dlist(gen: d.gen, bgen: d.bgen)) { $0.put(other, at: 24) } }),
+            try c.editValue(try c.snapshotLeaf(holding: d.key), key: d.key) { $0.put(other, at: 24) } }),
         (67, CorpusCase(name: "deadlist-gen", base: .tree) { c in
             let d = try c.deadlist()
-            try c.editLeaf(try c.snapshotLeaf(holding: .dlist(gen: d.gen, bgen: d.bgen))) { recs in
-                let i = try need(recs.firstIndex { $0.key == Key.dlist(gen: d.gen, bgen: d.bgen).encode() }, "the Kdlist record")
-                recs[i].key = Key.dlist(gen: d.gen, bgen: d.gen).encode() } }),
+            try c.editLeaf(try c.snapshotLeaf(holding: d.key)) { recs in
+                let i = try need(recs.firstIndex { $0.key == d.key.encode() }, "the Kdlist record")
+                recs[i].key = Key.dlist(gen: UInt64(d.gen), bgen: UInt64(d.gen)).encode() } }),
         (68, CorpusCase(name: "deadlist-address-invalid", base: .tree) { c in
             try c.editDeadlist { $0[0] = 1 } }),
         (69, CorpusCase(name: "deadlist-address-duplicate", base: .tree) { c in
             try c.editDeadlist { $0.append($0[0]) } }),
         (70, CorpusCase(name: "deadlist-address-live", base: .tree) { c in
             let r = try c.reader()
-            let killer = try need(try r.snapshotContents().snapshot(Int64(bitPattern: try c.deadlist().gen)), "the deadlist's snapshot")
+            let killer = try need(try r.snapshotContents().snapshot(try c.deadlist().gen), "the deadlist's snapshot")
             let root = r.tree(killer).root.addr
             try c.editDeadlist { $0.append(root) } }),
         (71, CorpusCase(name: "deadlist-reclaimable", base: .tree) { c in

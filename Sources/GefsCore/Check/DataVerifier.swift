@@ -103,9 +103,9 @@ final class DataVerifier {
     /// The slow way: one block, read and hashed on its own; words the problem.
     static func slowVerify(_ d: PendingData, tree: String, image: Image) -> Problem? {
         do { _ = try image.read(d.bp) } catch let e as FormatError {
-            return Problem(.dataHashMismatch, "\(KeyRange.show(d.key)): \(e)", block: d.bp.addr, path: tree)
+            return Problem(.dataHashMismatch, "\(KeyRange.show(d.key)): \(e)", block: d.bp.addr, in: tree)
         } catch {
-            return Problem(.dataUnreadable, "\(KeyRange.show(d.key)): \(error)", block: d.bp.addr, path: tree)
+            return Problem(.dataUnreadable, "\(KeyRange.show(d.key)): \(error)", block: d.bp.addr, in: tree)
         }
         return nil
     }

@@ -10,7 +10,9 @@ extension Problem {
         var order: [String] = []
         var out: [String] = []
         for p in problems {
-            let place = p.path.map { String($0.prefix { $0 != "/" }).trimmingTrailingSpaces } ?? p.arena.map { "arena \($0)" } ?? ""
+            // The tree (or deadlist, …): its name up to any '/', as it was when the file's path
+            // was part of one string.
+            let place = p.place.map { String($0.name.prefix { $0 != "/" }).trimmingTrailingSpaces } ?? p.arena.map { "arena \($0)" } ?? ""
             let group = p.code.id + "\u{0}" + place
             if shown[group] == nil { order.append(group) }
             shown[group, default: 0] += 1

@@ -37,3 +37,9 @@ public struct Superblock: Equatable, Sendable {
         self.arenasz = arenasz; self.fssize = fssize; self.arenas = arenas
     }
 }
+
+extension Superblock {
+    /// Whether snapshot or block gen `gen` is one in use: not negative (as the u64 a key holds,
+    /// a negative gen is above every nextgen) and below `nextgen` (FORMAT.md §9.5).
+    public func inUse(gen: Int64) -> Bool { gen >= 0 && UInt64(gen) < nextgen }
+}

@@ -96,7 +96,7 @@ extension Problem {
         .obj([
             "code": .string(code.id),
             "severity": .string(severity.rawValue),
-            "pass": pass.map { JSON($0) },
+            "pass": pass.map { JSON($0.rawValue) },
             "message": .string(message),
             "arena": arena.map { JSON($0) },
             "block": block.map { JSON($0) },

@@ -21,7 +21,7 @@ struct DeadlistReclaim {
     var dropped: [String: Set<Int64>] {
         var out: [String: Set<Int64>] = [:]
         for p in checker.problems where p.code == .deadlistReclaimable {
-            if let name = p.path, let a = p.block { out[name, default: []].insert(a) }
+            if let name = p.place?.name, let a = p.block { out[name, default: []].insert(a) }
         }
         return out
     }
@@ -32,7 +32,7 @@ struct DeadlistReclaim {
     func refusal() -> String? {
         if let why = Repairer.unwritable(image) { return why }
         if !space.complete { return "part of the trees is unknown (\(space.incompleteReasons.first ?? "unreadable"))" }
-        if let p = checker.problems.first(where: { $0.severity == .error && !Repairer.fixable.contains($0.code) }) {
+        if let p = checker.problems.first(where: { !$0.code.preenSafe }) {
             return "\(p.code.id) needs a human first"
         }
         if let r = checker.replays.first(where: \.hasErrors) {
@@ -70,9 +70,9 @@ struct DeadlistReclaim {
         return Allocator(usable: usable)
     }
 
-    /// Plans and commits the whole change; returns what was done, a line each. `rebuilding`:
-    /// arenas whose free maps are rebuilt anyway.
-    func commit(rebuilding: [Int]) throws -> [String] {
+    /// Plans and commits the whole change; returns what was done. `rebuilding`: arenas whose
+    /// free maps are rebuilt anyway.
+    func commit(rebuilding: [Int]) throws -> [RepairAction] {
         let reader = checker.reader
         let sb = image.superblock
         let drop = dropped
@@ -80,7 +80,7 @@ struct DeadlistReclaim {
         var alloc = try allocator()
         var blocks: [Int64: [UInt8]] = [:]
         var freed: [Int64] = []
-        var lines: [String] = []
+        var actions: [RepairAction] = []
 
         // The deadlists that lose addresses: new chains, oldest block first.
         var newValues: [[UInt8]: [UInt8]?] = [:]
@@ -96,13 +96,13 @@ struct DeadlistReclaim {
             freed += chain
             let kept = listed.filter { !gone.contains($0) }
             for a in listed where gone.contains(a) && space.kinds(at: a) == [.dead] { freed.append(a) }
-            let key = Key.dlist(gen: d.gen, bgen: d.bgen).encode()
+            let key = d.key.encode()
             guard !kept.isEmpty else {
                 newValues[key] = .some(nil)
-                lines.append("\(d.name): dropped \(describe(listed.filter(gone.contains))), which no older snapshot reaches; the record goes with its chain of \(chain.count) block\(chain.count == 1 ? "" : "s"), nothing being left")
+                actions.append(.deadlistRemoved(name: d.name, dropped: listed.filter(gone.contains), chainBlocks: chain.count))
                 continue
             }
-            let gen = min(Int64(bitPattern: d.gen), newestGen)
+            let gen = min(d.gen, newestGen)
             let cap = image.format.deadlistCapacity
             let groups = stride(from: 0, to: kept.count, by: cap).map { Array(kept[$0..<min($0 + cap, kept.count)]) }
             var next = BlockPointer.null
@@ -115,7 +115,7 @@ struct DeadlistReclaim {
                 if tail.isNull { tail = next }
             }
             newValues[key] = .some(DeadlistRef(head: next, tail: tail).encode())
-            lines.append("\(d.name): dropped \(describe(listed.filter(gone.contains))), which no older snapshot reaches; new chain of \(groups.count) block\(groups.count == 1 ? "" : "s") at \(hex(next.addr)) (was \(chain.count))")
+            actions.append(.deadlistRechained(name: d.name, dropped: listed.filter(gone.contains), blocks: groups.count, at: next.addr, was: chain.count))
         }
 
         // The snapshot tree, written anew with the new Kdlist values.
@@ -138,7 +138,7 @@ struct DeadlistReclaim {
             blocks[addr] = b
             return BlockPointer(addr: addr, hash: image.format.hash(b), gen: image.format.snapshotTreeGen(newest: newestGen))
         }
-        lines.append("snapshot tree written anew: \(built.nodes) node\(built.nodes == 1 ? "" : "s"), root \(hex(built.root.addr)), height \(built.height) (was \(oldNodes.count) node\(oldNodes.count == 1 ? "" : "s") at \(hex(t.root.addr)))")
+        actions.append(.snapshotTreeRewritten(nodes: built.nodes, root: built.root.addr, height: built.height, wasNodes: oldNodes.count, wasRoot: t.root.addr))
 
         // Free maps: reachability, less what goes, plus what comes.
         let rebuild = FreeMapRebuild(checker: checker)
@@ -157,7 +157,7 @@ struct DeadlistReclaim {
         }
         for i in rebuilding where targets[i] == nil { targets[i] = target(i) }
         let freedCount = Set(freed).count
-        lines.append("\(freedCount) block\(freedCount == 1 ? "" : "s") freed (old deadlist chains, old snapshot tree nodes, dropped addresses nothing else reaches); \(alloc.taken.count) new block\(alloc.taken.count == 1 ? "" : "s") written")
+        actions.append(.reclaimed(freed: freedCount, written: alloc.taken.count))
 
         let plan = try LogRewrite.plan(image: image, arenas: targets.keys.sorted(), targets: targets)
         var w = SyncWriter(device: image.device, format: image.format)
@@ -167,17 +167,6 @@ struct DeadlistReclaim {
         newSB.snapRoot = BlockPointer(addr: built.root.addr, hash: built.root.hash)
         newSB.snapHeight = built.height
         try w.commit(superblock: newSB, arenas: plan.arenas.map(\.copy))
-        for p in plan.arenas where p.rewritten {
-            lines.append("arena \(p.arena): free map rebuilt from reachability; fresh log of \(p.newBlocks.count) block\(p.newBlocks.count == 1 ? "" : "s") at \(hex(p.newBlocks.first ?? 0)) (was \(p.oldBlocks.count)); used \(checker.replays[p.arena].used) -> \(p.used)")
-        }
-        lines.append("superblocks and arena copies written with qgen \(plan.gen)")
-        return lines
-    }
-
-    /// `0x8000` or `3 addresses (0x8000, 0xc000, ...)`.
-    func describe(_ addrs: [Int64]) -> String {
-        if addrs.count == 1 { return hex(addrs[0]) }
-        let shown = addrs.prefix(3).map { hex($0) }.joined(separator: ", ")
-        return "\(addrs.count) addresses (\(shown)\(addrs.count > 3 ? ", ..." : ""))"
+        return actions + rebuild.rebuilt(plan) + [.committed(qgen: plan.gen)]
     }
 }

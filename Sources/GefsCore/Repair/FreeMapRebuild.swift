@@ -4,23 +4,19 @@
 struct FreeMapRebuild {
     let checker: Checker
 
-    /// The problems a rebuild fixes (the uncommitted entries go with the old log too).
-    static let codes: Set<ProblemCode> = Set(ProblemCode.logCodes).union([.spaceLeak, .spaceUseAfterFree, .spaceUnreachable])
-    /// The problems that call for one.
-    static let triggers: Set<ProblemCode> = codes.subtracting([.logDiscardedEntries])
-
     var image: Image { checker.image }
     var space: SpaceClassification { checker.space }
 
-    /// Arenas to rebuild: those with a problem a rebuild fixes.
+    /// Arenas to rebuild: those with a problem a rebuild fixes (not one that merely goes with
+    /// the old log).
     var arenas: [Int] {
-        Set(checker.problems.filter { FreeMapRebuild.triggers.contains($0.code) }.compactMap(\.arena)).sorted()
+        Set(checker.problems.filter { $0.code.repair == .freeMapRebuild }.compactMap(\.arena)).sorted()
     }
 
     /// Why the rebuild must not be done, or nil.
     func refusal(preen: Bool) -> String? {
         if let why = Repairer.unwritable(image) { return why }
-        if preen, let p = checker.problems.first(where: { $0.severity == .error && !Repairer.fixable.contains($0.code) }) {
+        if preen, let p = checker.problems.first(where: { !$0.code.preenSafe }) {
             return "\(p.code.id) needs a human first: run gefs-fsck -y"
         }
         for i in arenas where !space.complete {
@@ -44,19 +40,21 @@ struct FreeMapRebuild {
         return free
     }
 
-    /// Plans and commits the rewrite; returns what was done, a line each.
-    func commit() throws -> [String] {
+    /// Plans and commits the rewrite; returns what was done.
+    func commit() throws -> [RepairAction] {
         let chosen = arenas
         var targets: [Int: BlockBitmap] = [:]
         for i in chosen { targets[i] = target(i) }
         let plan = try LogRewrite.plan(image: image, arenas: chosen, targets: targets)
         try plan.commit(to: image.device)
-        var lines: [String] = []
-        for p in plan.arenas where p.rewritten {
-            let before = checker.replays[p.arena].used
-            lines.append("arena \(p.arena): free map rebuilt from reachability; fresh log of \(p.newBlocks.count) block\(p.newBlocks.count == 1 ? "" : "s") at \(hex(p.newBlocks.first ?? 0)) (was \(p.oldBlocks.count)); used \(before) -> \(p.used)")
+        return rebuilt(plan) + [.committed(qgen: plan.gen)]
+    }
+
+    /// The arenas `plan` gave fresh logs.
+    func rebuilt(_ plan: LogRewrite) -> [RepairAction] {
+        plan.arenas.filter(\.rewritten).map { p in
+            .freeMapRebuilt(arena: p.arena, blocks: p.newBlocks.count, at: p.newBlocks.first ?? 0, was: p.oldBlocks.count,
+                            used: p.used, usedBefore: checker.replays[p.arena].used)
         }
-        lines.append("superblocks and arena copies written with qgen \(plan.gen)")
-        return lines
     }
 }

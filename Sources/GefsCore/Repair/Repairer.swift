@@ -18,10 +18,10 @@ public struct Repairer {
     public struct Outcome {
         /// The first run's problems, with `fixed` set on those the repair fixed.
         public var problems: [Problem]
-        /// What was written, one line each.
-        public var actions: [String] = []
+        /// What was written, in order.
+        public var actions: [RepairAction] = []
         /// Why something was not repaired, and what the second check still finds.
-        public var notes: [String] = []
+        public var notes: [RepairNote] = []
         /// The check of the repaired image.
         public var recheck: Checker?
     }
@@ -30,49 +30,44 @@ public struct Repairer {
 
     var image: Image { checker.image }
 
-    static let copyCodes: Set<ProblemCode> = [.superblockInvalid, .superblockStale, .superblockMismatch,
-                                              .arenaHeaderStale, .arenaFooterStale, .arenaCopyCorrupt, .arenaCopyTail,
-                                              .superblockCopyInvalid, .arenaUsedStale]
-    /// Every problem some repair fixes.
-    public static var fixable: Set<ProblemCode> { copyCodes.union(FreeMapRebuild.codes) }
+    /// Every problem `-y` always fixes (on an image whose trees were read whole): the
+    /// catalogue's codes whose repair is unconditional.
+    public static var fixable: Set<ProblemCode> { Set(ProblemCode.all.filter(\.repair.isUnconditional)) }
 
     /// Plans and writes the repairs, then checks again.
     public func repair() throws -> Outcome {
         var out = Outcome(problems: checker.problems)
         guard mode != .none else { return out }
         guard checker.image.format.repairable else { throw RewriteError.formatNotWritable(checker.image.format.name) }
-        var addressed: Set<ProblemCode> = []
-        let codes = Set(checker.problems.map(\.code))
+        // One repair per run: each rewrites the copies, so the later ones would have nothing left.
+        var done = false
         let rebuild = FreeMapRebuild(checker: checker)
         let reclaim = DeadlistReclaim(checker: checker)
         if reclaim.wanted {
             if let why = reclaim.refusal() {
-                out.notes.append("deadlist entries not dropped: \(why)")
+                out.notes.append(.refused(.deadlistReclaim, why: why))
             } else {
                 // Rebuilds the free maps that need it in the same sync.
                 out.actions += try reclaim.commit(rebuilding: rebuild.arenas)
-                addressed.formUnion(FreeMapRebuild.codes)
-                addressed.formUnion(Repairer.copyCodes)
+                done = true
             }
         }
-        if addressed.isEmpty, !rebuild.arenas.isEmpty {
+        if !done, !rebuild.arenas.isEmpty {
             if let why = rebuild.refusal(preen: mode == .preen) {
-                out.notes.append("free maps not rebuilt: \(why)")
+                out.notes.append(.refused(.freeMapRebuild, why: why))
             } else {
                 out.actions += try rebuild.commit()
-                addressed.formUnion(FreeMapRebuild.codes)
-                addressed.formUnion(Repairer.copyCodes)
+                done = true
             }
         }
         // An arena without a current copy is fixed here only when the format records the hash
         // a grown image lost (`recordable`); otherwise it is no copy problem a repair can solve.
         let recording = image.arenas.contains { recordable($0) != nil }
-        if addressed.isEmpty, recording || !codes.isDisjoint(with: Repairer.copyCodes) {
+        if !done, recording || checker.problems.contains(where: { $0.code.repair == .copies }) {
             if let why = copiesRefusal() {
-                out.notes.append("copies not rewritten: \(why)")
+                out.notes.append(.refused(.copies, why: why))
             } else {
                 out.actions += try rewriteCopies()
-                addressed.formUnion(Repairer.copyCodes)
             }
         }
         guard !out.actions.isEmpty else { return out }
@@ -81,19 +76,20 @@ public struct Repairer {
         out.recheck = again
         // A problem is fixed when the check of the repaired image no longer finds it: the same
         // code at the same arena and block.
-        let left = Set(again.problems.map(Repairer.identity))
+        let left = Set(again.problems.map(Identity.init))
         for i in out.problems.indices {
-            out.problems[i].fixed = !left.contains(Repairer.identity(out.problems[i]))
+            out.problems[i].fixed = !left.contains(Identity(out.problems[i]))
         }
         let remaining = again.problems.filter { $0.severity != .info }
-        if !remaining.isEmpty {
-            out.notes.append("the check after the repair still finds \(remaining.count) problem\(remaining.count == 1 ? "" : "s"):")
-            out.notes += Problem.lines(remaining, limit: 3).map { "  " + $0 }
-        }
+        if !remaining.isEmpty { out.notes.append(.remaining(remaining)) }
         return out
     }
 
-    static func identity(_ p: Problem) -> String { "\(p.code.id) \(p.arena ?? -1) \(p.block ?? -1) \(p.path ?? "")" }
+    /// A problem as the check of the repaired image would find it again: code and place.
+    struct Identity: Hashable {
+        var code: ProblemCode, arena: Int, block: Int64, place: ProblemPlace?
+        init(_ p: Problem) { code = p.code; arena = p.arena ?? -1; block = p.block ?? -1; place = p.place }
+    }
 
     /// Why the superblock and arena copies cannot be rewritten from the current state: as
     /// `unwritable`, except for an arena whose lost table hash the format records (`recordable`).
@@ -136,7 +132,7 @@ public struct Repairer {
     /// disagrees with the replay up to its committed barrier (gefs9.00's `arena_used_stale`):
     /// that copy is written with the replayed value, and the superblocks (same qgen) with its
     /// new hash; until `sb0` is written the footer still holds the recorded copy.
-    func rewriteCopies() throws -> [String] {
+    func rewriteCopies() throws -> [RepairAction] {
         let staleUsed = Set(checker.problems.filter { $0.code == .arenaUsedStale }.compactMap(\.arena))
         let copies = image.arenas.map { a -> ArenaCopy in
             var c = a.current ?? recordable(a)!
@@ -145,21 +141,21 @@ public struct Repairer {
             return c
         }
         let written = try SyncWriter(device: image.device, format: image.format).commit(superblock: image.superblock, arenas: copies)
-        var lines = tailLines(written)
+        var actions = tailActions(written)
         for a in image.arenas where a.current == nil {
-            lines.append("arena \(a.index): the table's hash -1 beside identical, well-formed header and footer (a grown image): recorded \(hex(written.arenas[a.index].hash))")
+            actions.append(.arenaHashRecorded(arena: a.index, hash: written.arenas[a.index].hash))
         }
         for i in staleUsed.sorted() where copies[i].used != image.arenas[i].current!.used {
-            lines.append("arena \(i): header and footer written with the replayed used \(copies[i].used) (was \(image.arenas[i].current!.used))")
+            actions.append(.usedRewritten(arena: i, used: copies[i].used, was: image.arenas[i].current!.used))
         }
         for c in [image.sb0, image.sb1] where c.block != image.format.encodeSuperblock(image.superblock) {
-            lines.append("\(c.slot) rewritten from the current superblock (\(image.currentSlot), qgen \(image.qgen))")
+            actions.append(.superblockRewritten(c.slot, from: image.currentSlot, qgen: image.qgen))
         }
         for a in image.arenas {
             for slot in [ArenaSlot.header, .footer] where a.current != nil && (slot == .header ? a.headerStatus : a.footerStatus) != .current {
-                lines.append("arena \(a.index) \(slot) rewritten from the \(a.currentSlot!)")
+                actions.append(.arenaCopyRewritten(arena: a.index, slot, from: a.currentSlot!))
             }
         }
-        return lines
+        return actions
     }
 }

@@ -4,15 +4,13 @@
 /// the committed state). FORMAT.md §10's order keeps a crash safe: until sb0 is written the
 /// old copy left in the footer is still the recorded one.
 extension Repairer {
-    func tailLines(_ written: Superblock) -> [String] {
-        var lines: [String] = []
+    func tailActions(_ written: Superblock) -> [RepairAction] {
+        var actions: [RepairAction] = []
         for a in image.arenas where a.hasTail(.header) || a.hasTail(.footer) {
-            let which = [ArenaSlot.header, .footer].filter { a.hasTail($0) }.map(\.rawValue).joined(separator: " and ")
-            lines.append("arena \(a.index) \(which): nonzero bytes after the fields zeroed; both copies rewritten from the fields (\(a.currentSlot!)), hash \(hex(written.arenas[a.index].hash))")
+            actions.append(.copyTailZeroed(arena: a.index, slots: [ArenaSlot.header, .footer].filter { a.hasTail($0) },
+                                           from: a.currentSlot!, hash: written.arenas[a.index].hash))
         }
-        if written.arenas != image.superblock.arenas {
-            lines.append("sb0 and sb1 rewritten with the new arena hashes (qgen \(written.qgen))")
-        }
-        return lines
+        if written.arenas != image.superblock.arenas { actions.append(.superblocksRehashed(qgen: written.qgen)) }
+        return actions
     }
 }

@@ -72,13 +72,13 @@ public struct Namespace: Sendable {
     public mutating func add(key: [UInt8], value: [UInt8], recovered: Bool, tree: String) {
         guard case let .ent(p, name)? = try? Key.decode(key) else {
             rejected.append(Rejection(parent: nil, subject: KeyRange.show(key),
-                                      problem: Problem(.treeKeyMalformed, "directory entry key \(KeyRange.show(key)) does not decode", path: tree)))
+                                      problem: Problem(.treeKeyMalformed, "directory entry key \(KeyRange.show(key)) does not decode", in: tree)))
             return
         }
         let x: Xdir
         do { x = try Xdir.decode(value) } catch {
             rejected.append(Rejection(parent: p, subject: "\(Key.ent(parent: p, name: name))",
-                                      problem: Problem(.treeValueMalformed, "\(Key.ent(parent: p, name: name)): \(error)", path: tree)))
+                                      problem: Problem(.treeValueMalformed, "\(Key.ent(parent: p, name: name)): \(error)", in: tree)))
             return
         }
         if p == UInt64.max && name.isEmpty {
@@ -111,12 +111,12 @@ public struct Namespace: Sendable {
                 isPlaced[c] = true
                 guard Namespace.safe(e.name) else {
                     rejected.append(Rejection(parent: q, subject: "\(Key.ent(parent: e.parent, name: e.name))",
-                                              problem: Problem(.dirNameInvalid, "entry \(Key.ent(parent: e.parent, name: e.name)) (qid \(e.qid)) in \(placements[pi].display): its name cannot be a file name", path: tree)))
+                                              problem: Problem(.dirNameInvalid, "entry \(Key.ent(parent: e.parent, name: e.name)) (qid \(e.qid)) in \(placements[pi].display): its name cannot be a file name", in: tree)))
                     continue
                 }
                 if !e.isDirectory, !placedFiles.insert(e.qid).inserted {
                     rejected.append(Rejection(parent: q, subject: "\(Key.ent(parent: e.parent, name: e.name))",
-                                              problem: Problem(.dirEntryInvalid, "entry \(Key.ent(parent: e.parent, name: e.name)) in \(placements[pi].display) has qid \(e.qid), a file already restored under another name", path: tree)))
+                                              problem: Problem(.dirEntryInvalid, "entry \(Key.ent(parent: e.parent, name: e.name)) in \(placements[pi].display) has qid \(e.qid), a file already restored under another name", in: tree)))
                     continue
                 }
                 let base = placements[pi].path
@@ -127,7 +127,7 @@ public struct Namespace: Sendable {
                         stack.append((placements.count - 1, e.qid, 0))
                     } else {
                         rejected.append(Rejection(parent: q, subject: placements.last!.display,
-                                                  problem: Problem(.dirEntryInvalid, "directory \(placements.last!.display) has qid \(e.qid), a directory already restored (a cycle or a second name); restored empty", path: tree)))
+                                                  problem: Problem(.dirEntryInvalid, "directory \(placements.last!.display) has qid \(e.qid), a directory already restored (a cycle or a second name); restored empty", in: tree)))
                     }
                 }
             }
@@ -140,7 +140,7 @@ public struct Namespace: Sendable {
                 placedDirs.insert(entries[r].qid)
                 descend(0, entries[r].qid)
             } else {
-                rejected.append(Rejection(parent: nil, subject: "/", problem: Problem(.dirRootMissing, "the root entry is not a directory", path: tree)))
+                rejected.append(Rejection(parent: nil, subject: "/", problem: Problem(.dirRootMissing, "the root entry is not a directory", in: tree)))
             }
         }
         // Orphans: entries whose directory is not placed. The top of each unplaced chain goes

@@ -47,7 +47,7 @@ public struct RestoreWalker {
         typealias Pending = PendingMessages
 
         func report(_ code: ProblemCode, _ message: String, _ block: Int64?) {
-            problem(Problem(code, message, block: block, path: tree.name))
+            problem(Problem(code, message, block: block, in: tree.name))
         }
 
         func lose(_ r: KeyRange, _ p: Problem) throws {
@@ -66,20 +66,20 @@ public struct RestoreWalker {
             do { block = try depth == 0 && uncheckedRoot ? source.readRaw(at: bp.addr) : source.read(bp) } catch let f as RestoreSource.ReadFailure {
                 switch f {
                 case .mismatch:
-                    try lose(nodeRange, Problem(.treeHashMismatch, "node \(hex(bp.addr)) \(f)", block: bp.addr, path: tree.name))
+                    try lose(nodeRange, Problem(.treeHashMismatch, "node \(hex(bp.addr)) \(f)", block: bp.addr, in: tree.name))
                 case let .unreadable(why):
-                    try lose(nodeRange, Problem(.treeBlockUnreadable, "node \(hex(bp.addr)): \(why)", block: bp.addr, path: tree.name))
+                    try lose(nodeRange, Problem(.treeBlockUnreadable, "node \(hex(bp.addr)): \(why)", block: bp.addr, in: tree.name))
                 }
                 return
             } catch {
-                try lose(nodeRange, Problem(.treeBlockUnreadable, "node \(hex(bp.addr)): \(error)", block: bp.addr, path: tree.name))
+                try lose(nodeRange, Problem(.treeBlockUnreadable, "node \(hex(bp.addr)): \(error)", block: bp.addr, in: tree.name))
                 return
             }
             var n: Node
             do { n = try Node.decode(block) } catch {
                 let t = block.u16(at: 0)
                 let code: ProblemCode = t == BlockType.leaf.rawValue || t == BlockType.pivot.rawValue ? .treeNodeLayout : .treeNodeType
-                try lose(nodeRange, Problem(code, "node \(hex(bp.addr)): \(error)", block: bp.addr, path: tree.name))
+                try lose(nodeRange, Problem(code, "node \(hex(bp.addr)): \(error)", block: bp.addr, in: tree.name))
                 return
             }
             tidy(&n, bp.addr, nodeRange)
@@ -93,7 +93,7 @@ public struct RestoreWalker {
             case .pivot:
                 guard depth + 1 < Format.maxTreeHeight else {
                     try lose(nodeRange, Problem(.treeHeightMismatch, "pivot \(hex(bp.addr)) at depth \(depth): trees are at most \(Format.maxTreeHeight) high",
-                                                block: bp.addr, path: tree.name))
+                                                block: bp.addr, in: tree.name))
                     return
                 }
                 let above = pending + [(pivot: bp.addr, messages: ArraySlice(n.messages).restricted(to: nodeRange))]
@@ -106,7 +106,7 @@ public struct RestoreWalker {
                     guard childRange.overlaps(range) else { continue }
                     guard let child = try? ChildRef.decode(recs[i].value), !child.bp.isNull else {
                         try lose(childRange, Problem(.treeChildPointer, "pivot \(hex(bp.addr)): value \(i) (\(recs[i].value.count) bytes) is not a child pointer",
-                                                     block: bp.addr, path: tree.name))
+                                                     block: bp.addr, in: tree.name))
                         continue
                     }
                     let down = above.map { (pivot: $0.pivot, messages: $0.messages.restricted(to: childRange)) }
@@ -154,7 +154,7 @@ public struct RestoreWalker {
         }
 
         guard !tree.root.isNull else {
-            try lose(.all, Problem(.treeBlockUnreadable, "the tree has no root", path: tree.name))
+            try lose(.all, Problem(.treeBlockUnreadable, "the tree has no root", in: tree.name))
             return result
         }
         try visit(tree.root, depth: 0, nodeRange: .all, pending: [])

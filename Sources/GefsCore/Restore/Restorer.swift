@@ -246,7 +246,7 @@ public final class Restorer {
         }
         if ns.root == nil {
             damage.append(EntryDamage(qid: 0, loss: Loss(subject: "/", what: "the root directory's entry is lost; the entries found are in lost+found",
-                                                        problem: Problem(.dirRootMissing, "no root directory entry Kent(-1, \"\")", path: chosen.tree.name))))
+                                                        problem: Problem(.dirRootMissing, "no root directory entry Kent(-1, \"\")", in: chosen.tree.name))))
         }
         return (ns, damage.sorted { $0.qid < $1.qid })
     }
@@ -376,7 +376,7 @@ public final class Restorer {
         }
         let e = ns.entries[ns.placements[i].entry]
         guard !e.isDirectory else {
-            lose(Loss(subject: ns.placements[i].display, what: "not written", problem: Problem(.dirEntryInvalid, "it is a directory", path: chosen.tree.name)))
+            lose(Loss(subject: ns.placements[i].display, what: "not written", problem: Problem(.dirEntryInvalid, "it is a directory", in: chosen.tree.name)))
             return
         }
         ns.placements = [ns.placements[i]]
@@ -598,7 +598,7 @@ struct DataPass {
         guard items[i].state == .open, let s = sinks[i] else { return }
         do { try writeBlocks(i, s, blocks, at: off) } catch is TooLong {
             lost(i, Loss(subject: placement(i).display, what: "block at offset \(hex(off)) not written", problem: Problem(.dirEntryInvalid,
-                 "offset \(off) is more than the host file system holds", path: restorer.report.tree)), filled: false)
+                 "offset \(off) is more than the host file system holds", in: restorer.report.tree)), filled: false)
         }
     }
 
@@ -646,8 +646,8 @@ struct DataPass {
         let key = Key.dat(qid: items[i].qid, offset: off)
         let problem: Problem
         switch f {
-        case .mismatch: problem = Problem(.dataHashMismatch, "\(key): block \(hex(bp.addr)) \(f)", block: bp.addr, path: restorer.report.tree)
-        case let .unreadable(why): problem = Problem(.dataUnreadable, "\(key): \(why)", block: bp.addr, path: restorer.report.tree)
+        case .mismatch: problem = Problem(.dataHashMismatch, "\(key): block \(hex(bp.addr)) \(f)", block: bp.addr, in: restorer.report.tree)
+        case let .unreadable(why): problem = Problem(.dataUnreadable, "\(key): \(why)", block: bp.addr, in: restorer.report.tree)
         }
         lost(i, Loss(subject: p.display, what: "block at offset \(hex(off)) " + (options.ignoreErrors ? "left as a hole" : "unreadable"), problem: problem), filled: false)
     }
@@ -685,7 +685,7 @@ struct DataPass {
         if !items[i].isDir {
             do { try sinks[i]?.finish(length: items[i].length) } catch let t as TooLong {
                 lost(i, Loss(subject: p.display, what: "not restored", problem: Problem(.dirEntryInvalid,
-                     "its length \(t.length) is more than the host file system holds", path: restorer.report.tree)), filled: false)
+                     "its length \(t.length) is more than the host file system holds", in: restorer.report.tree)), filled: false)
                 if items[i].state != .open { return }
                 items[i].state = .lost
                 if let fd = fds[i] { close(fd); fds[i] = nil }

@@ -32,7 +32,7 @@ public struct SnapshotCatalog: Sendable {
     public static func read(_ source: RestoreSource, tree: TreeRoot) throws -> SnapshotCatalog {
         var c = SnapshotCatalog()
         try RestoreWalker(source: source).walk(tree, record: { k, v in
-            if let f = c.contents.add(key: k, value: v) { c.problems.append(Problem(f.code, f.message, path: tree.name)) }
+            if let f = c.contents.add(key: k, value: v) { c.problems.append(Problem(f.code, f.message, in: tree.name)) }
             return true
         }, lost: { c.lost.append($0); return true }, problem: { c.problems.append($0) })
         return c
@@ -60,7 +60,7 @@ public struct SnapshotCatalog: Sendable {
         guard let l = contents.label(name) else {
             return .failure(TreeReadError(Problem(.labelDangling, "no label \"\(name)\" in the snapshot tree" + (complete ? "" : ", as far as it could be read"))))
         }
-        let g = Int64(bitPattern: l.value.gen)
+        let g = l.gen
         guard let s = contents.snapshot(g) else {
             return .failure(TreeReadError(Problem(.labelDangling, "label \"\(name)\" names snapshot \(g), which " + (complete ? "does not exist" : "could not be read"))))
         }

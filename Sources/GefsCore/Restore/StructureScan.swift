@@ -237,7 +237,7 @@ public final class StructureScan {
             return .success(record(t, c.labels(of: gen).first?.text))
         }
         let name = label ?? "main"
-        if let l = c.label(name), let t = c.snapshot(Int64(bitPattern: l.value.gen)) {
+        if let l = c.label(name), let t = c.snapshot(l.gen) {
             let newest = c.snapshots.last.map { $0.gen == t.gen } ?? true
             if newest, let n = newestTop, n.gen > t.root.gen || staleRecords && n.gen == t.root.gen && n.addr != t.root.addr {
                 return .success(top(n, "the records of \"\(name)\" the scan found are older than the newest tree (snapshot \(t.gen), root \(hex(t.root.addr)) gen \(t.root.gen))"))

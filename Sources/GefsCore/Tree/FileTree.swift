@@ -13,7 +13,7 @@ extension TreeReader {
     /// The root directory's entry.
     public func rootEntry(_ tree: TreeRoot) throws -> DirEntry {
         guard let v = try value(tree, key: Key.root.encode()) else {
-            throw TreeReadError(Problem(.dirRootMissing, "no root directory entry", path: tree.name))
+            throw TreeReadError(Problem(.dirRootMissing, "no root directory entry", in: tree.name))
         }
         return DirEntry(parent: UInt64.max, name: [], dir: try decodeXdir(v, Key.root, tree))
     }
@@ -24,7 +24,7 @@ extension TreeReader {
         var w = ByteWriter(); w.u8(KeyKind.ent.rawValue); w.u64(qid)
         for r in try records(tree, range: .prefix(w.bytes)) {
             guard case let .ent(p, name)? = try? Key.decode(r.key) else {
-                throw TreeReadError(Problem(.treeKeyMalformed, "key \(KeyRange.show(r.key)) does not decode", path: tree.name))
+                throw TreeReadError(Problem(.treeKeyMalformed, "key \(KeyRange.show(r.key)) does not decode", in: tree.name))
             }
             out.append(DirEntry(parent: p, name: name, dir: try decodeXdir(r.value, .ent(parent: p, name: name), tree)))
         }
@@ -66,7 +66,7 @@ extension TreeReader {
         var w = ByteWriter(); w.u8(KeyKind.dat.rawValue); w.u64(qid)
         return try records(tree, range: .prefix(w.bytes)).map { r in
             guard case let .dat(_, off)? = try? Key.decode(r.key), r.value.count == Format.pointerSize else {
-                throw TreeReadError(Problem(.treeValueMalformed, "\(KeyRange.show(r.key)) does not name a data block", path: tree.name))
+                throw TreeReadError(Problem(.treeValueMalformed, "\(KeyRange.show(r.key)) does not name a data block", in: tree.name))
             }
             var rd = ByteReader(r.value, structure: "Kdat value")
             return (off, try BlockPointer.decode(&rd))
@@ -77,14 +77,14 @@ extension TreeReader {
     /// zeros, bounded by the Xdir's length.
     public func contents(_ tree: TreeRoot, file: Xdir) throws -> [UInt8] {
         guard file.length <= UInt64(Int.max / 2) else {
-            throw TreeReadError(Problem(.dirEntryInvalid, "file \(file.qidPath) has length \(file.length)", path: tree.name))
+            throw TreeReadError(Problem(.dirEntryInvalid, "file \(file.qidPath) has length \(file.length)", in: tree.name))
         }
         let length = Int(file.length)
         var out = [UInt8](repeating: 0, count: length)
         for (off, bp) in try dataBlocks(tree, file: file.qidPath) where off < UInt64(length) {
             let b: [UInt8]
             do { b = try image.read(bp) } catch {
-                throw TreeReadError(Problem(.dataHashMismatch, "file \(file.qidPath) offset \(off): \(error)", block: bp.addr, path: tree.name))
+                throw TreeReadError(Problem(.dataHashMismatch, "file \(file.qidPath) offset \(off): \(error)", block: bp.addr, in: tree.name))
             }
             let o = Int(off)
             let n = min(Format.blockSize, length - o)
@@ -95,7 +95,7 @@ extension TreeReader {
 
     func decodeXdir(_ v: [UInt8], _ key: Key, _ tree: TreeRoot) throws -> Xdir {
         do { return try Xdir.decode(v) } catch {
-            throw TreeReadError(Problem(.treeValueMalformed, "\(key): \(error)", path: tree.name))
+            throw TreeReadError(Problem(.treeValueMalformed, "\(key): \(error)", in: tree.name))
         }
     }
 }

@@ -1,8 +1,11 @@
 /// A label of the snapshot tree: `Klabel(name) → Ksnap(gen), flags`.
 public struct Label: Equatable, Sendable {
     public var name: [UInt8]
+    /// The value as written (its gen the Ksnap key's u64).
     public var value: LabelValue
     public var text: String { printable(name) }
+    /// The snapshot it names, as a Tree record's gen (s64: snapshot gens are Int64 here).
+    public var gen: Int64 { Int64(bitPattern: value.gen) }
 }
 
 /// A `Kconf(name) → value` setting (FORMAT-9FRONT.md §9.5).
@@ -12,11 +15,20 @@ public struct ConfSetting: Equatable, Sendable {
 }
 
 /// A `Kdlist(gen, bgen) → hd, tl` record: blocks born in `bgen` and killed by snapshot `gen`.
+/// The gens are snapshot gens, Int64 like a Tree record's; the key holds them as u64.
 public struct DeadlistEntry: Equatable, Sendable {
-    public var gen: UInt64
-    public var bgen: UInt64
+    public var gen: Int64
+    public var bgen: Int64
     public var ref: DeadlistRef
-    public var name: String { "Kdlist(\(gen), \(bgen))" }
+
+    public init(key gen: UInt64, _ bgen: UInt64, ref: DeadlistRef) {
+        self.gen = Int64(bitPattern: gen); self.bgen = Int64(bitPattern: bgen); self.ref = ref
+    }
+
+    /// Its key, as written.
+    public var key: Key { .dlist(gen: UInt64(bitPattern: gen), bgen: UInt64(bitPattern: bgen)) }
+    /// `Kdlist(3, 2)`.
+    public var name: String { "\(key)" }
 }
 
 /// The logical contents of the snapshot tree (FORMAT.md §9.5), each kind in key order.
@@ -43,13 +55,13 @@ public struct SnapshotTreeContents: Sendable {
     }
 
     /// The labels naming snapshot `gen`, by name.
-    public func labels(of gen: Int64) -> [Label] { labels.filter { Int64(bitPattern: $0.value.gen) == gen } }
+    public func labels(of gen: Int64) -> [Label] { labels.filter { $0.gen == gen } }
 
     /// The labels of every snapshot at once, by gen, each list by name: one pass, where
     /// `labels(of:)` for each of many snapshots would be quadratic.
     public var labelsByGen: [Int64: [Label]] {
         var out: [Int64: [Label]] = [:]
-        for l in labels { out[Int64(bitPattern: l.value.gen), default: []].append(l) }
+        for l in labels { out[l.gen, default: []].append(l) }
         return out
     }
 
@@ -81,7 +93,7 @@ public struct SnapshotTreeContents: Sendable {
                     return .init(code: .snapRecordInvalid, message: "\(k) holds a Tree record with gen \(t.gen)")
                 }
             case let .dlist(gen, bgen):
-                deadlists.append(DeadlistEntry(gen: gen, bgen: bgen, ref: try DeadlistRef.decode(value)))
+                deadlists.append(DeadlistEntry(key: gen, bgen, ref: try DeadlistRef.decode(value)))
             case let .conf(name):
                 conf.append(ConfSetting(name: name, value: value))
             case .dat, .ent, .up:
@@ -101,7 +113,7 @@ extension TreeReader {
         var c = SnapshotTreeContents(confKeys: image.format.grading.confKeys)
         let t = snapshotTree
         let r = walk(t, record: { k, v in
-            if let f = c.add(key: k, value: v) { problem(Problem(f.code, f.message, path: t.name)) }
+            if let f = c.add(key: k, value: v) { problem(Problem(f.code, f.message, in: t.name)) }
             return true
         }, problem: problem)
         return (c, r)
@@ -121,7 +133,7 @@ extension TreeReader {
         guard let l = c.label(name) else {
             throw TreeReadError(Problem(.labelDangling, "no label \"\(name)\" in \(image.name)"))
         }
-        guard let s = c.snapshot(Int64(bitPattern: l.value.gen)) else {
+        guard let s = c.snapshot(l.gen) else {
             throw TreeReadError(Problem(.labelDangling, "label \"\(name)\" names snapshot \(l.value.gen), which does not exist"))
         }
         return tree(s, label: name)
@@ -138,7 +150,7 @@ extension TreeReader {
                              problem: (Problem) -> Void) -> Bool {
         if ref.head.isNull || ref.tail.isNull {
             if ref.head.isNull != ref.tail.isNull {
-                problem(Problem(.deadlistChainBroken, "head \(ref.head) and tail \(ref.tail): one is empty, the other not", path: name))
+                problem(Problem(.deadlistChainBroken, "head \(ref.head) and tail \(ref.tail): one is empty, the other not", in: name))
                 return false
             }
             return true
@@ -149,7 +161,7 @@ extension TreeReader {
         let limit = Int(image.device.blockCount)
         while true {
             guard seen.count < limit, seen.insert(bp.addr).inserted else {
-                problem(Problem(.deadlistChainBroken, "the chain comes back to \(hex(bp.addr))", block: bp.addr, path: name))
+                problem(Problem(.deadlistChainBroken, "the chain comes back to \(hex(bp.addr))", block: bp.addr, in: name))
                 return false
             }
             let b: [UInt8]
@@ -157,29 +169,29 @@ extension TreeReader {
                 b = try image.device.read(at: bp.addr)
                 try image.format.verifyDeadlistBlock(b, pointer: bp)
             } catch {
-                problem(Problem(.deadlistUnreadable, "\(error)", block: bp.addr, path: name))
+                problem(Problem(.deadlistUnreadable, "\(error)", block: bp.addr, in: name))
                 return false
             }
             let d: DeadlistBlock
             do { d = try image.format.decodeDeadlistBlock(b) } catch {
-                problem(Problem(.deadlistBlockInvalid, "block \(hex(bp.addr)): \(error)", block: bp.addr, path: name))
+                problem(Problem(.deadlistBlockInvalid, "block \(hex(bp.addr)): \(error)", block: bp.addr, in: name))
                 return false
             }
             block(bp, d)
             if bp.addr == ref.tail.addr {
                 if bp.hash != ref.tail.hash {
                     problem(Problem(.deadlistChainBroken, "tail \(hex(bp.addr)) hashes to \(hex(bp.hash)), the record says \(hex(ref.tail.hash))",
-                                    block: bp.addr, path: name))
+                                    block: bp.addr, in: name))
                 }
                 if !d.next.isNull {
                     problem(Problem(.deadlistChainBroken, "the chain goes on past its tail \(hex(bp.addr)) to \(hex(d.next.addr))",
-                                    block: bp.addr, path: name))
+                                    block: bp.addr, in: name))
                 }
                 return true
             }
             guard !d.next.isNull else {
                 problem(Problem(.deadlistChainBroken, "the chain ends at \(hex(bp.addr)) without reaching its tail \(hex(ref.tail.addr))",
-                                block: bp.addr, path: name))
+                                block: bp.addr, in: name))
                 return true
             }
             bp = d.next

@@ -65,18 +65,18 @@ public final class TreeReader {
         switch image.readVerified(bp) {
         case let .success(b): block = b
         case let .failure(.unreadable(error)):
-            return .failure(TreeReadError(Problem(.treeBlockUnreadable, "cannot read node \(hex(bp.addr)): \(error)", block: bp.addr, path: tree)))
+            return .failure(TreeReadError(Problem(.treeBlockUnreadable, "cannot read node \(hex(bp.addr)): \(error)", block: bp.addr, in: tree)))
         case let .failure(.hashMismatch(_, h)):
             return .failure(TreeReadError(Problem(.treeHashMismatch, "node \(hex(bp.addr)) hashes to \(hex(h)), its pointer says \(hex(bp.hash))",
-                                    block: bp.addr, path: tree)))
+                                    block: bp.addr, in: tree)))
         }
         do { return .success(try Node.decode(block)) } catch {
             let t = block.u16(at: 0)
             if t != BlockType.leaf.rawValue && t != BlockType.pivot.rawValue {
                 return .failure(TreeReadError(Problem(.treeNodeType, "node \(hex(bp.addr)) has block type \(t), not Tleaf (2) or Tpivot (1)",
-                                        block: bp.addr, path: tree)))
+                                        block: bp.addr, in: tree)))
             }
-            return .failure(TreeReadError(Problem(.treeNodeLayout, "node \(hex(bp.addr)): \(error)", block: bp.addr, path: tree)))
+            return .failure(TreeReadError(Problem(.treeNodeLayout, "node \(hex(bp.addr)): \(error)", block: bp.addr, in: tree)))
         }
     }
 
@@ -156,7 +156,7 @@ struct Walker {
     }
 
     mutating func report(_ code: ProblemCode, _ message: String, block: Int64?) {
-        onProblem(Problem(code, message, block: block, path: tree.name))
+        onProblem(Problem(code, message, block: block, in: tree.name))
     }
 
     mutating func start() {

@@ -1,16 +1,16 @@
-/// Kconf settings (FORMAT-9FRONT.md §9.5), checked with the directories and snapshots: in a
-/// format without them each is a key of the wrong kind; in gefs9.00 the one setting gefs reads,
-/// `retain`, must parse as the genuine gefs parses it.
-extension Checker {
+/// Kconf settings (FORMAT-9FRONT.md §9.5), checked by pass 4 with the directories and snapshots:
+/// in a format without them each is a key of the wrong kind; in gefs9.00 the one setting gefs
+/// reads, `retain`, must parse as the genuine gefs parses it.
+extension Pass4Directories {
     func checkConf(_ settings: [ConfSetting], in tree: String) {
         for c in settings {
             let key = Key.conf(name: c.name)
             guard image.format.grading.confKeys else {
-                add(Problem(.treeKeyKind, "\(key) in the \(tree): \(image.format.name) has no Kconf keys", path: tree), pass: .directories)
+                add(Problem(.treeKeyKind, "\(key) in the \(tree): \(image.format.name) has no Kconf keys", in: tree))
                 continue
             }
             if c.name == Array("retain".utf8), let (code, why) = RetainSpec.problem(c.value) {
-                add(Problem(code, "\(key) = \"\(printable(c.value))\": \(why)", path: tree), pass: .directories)
+                add(Problem(code, "\(key) = \"\(printable(c.value))\": \(why)", in: tree))
             }
         }
     }
