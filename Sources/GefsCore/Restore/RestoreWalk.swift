@@ -100,16 +100,14 @@ public struct RestoreWalker {
                 let recs = n.records
                 for i in recs.indices {
                     guard !result.stopped else { return }
-                    let lo = i == 0 ? nodeRange.lo : recs[i].key
-                    let hi = i == recs.count - 1 ? nodeRange.hi : recs[i + 1].key
-                    let childRange = KeyRange(lo: lo, hi: hi)
+                    let childRange = nodeRange.child(i, of: recs)
                     guard childRange.overlaps(range) else { continue }
                     guard let child = try? ChildRef.decode(recs[i].value), !child.bp.isNull else {
                         try lose(childRange, Problem(.treeChildPointer, "pivot \(hex(bp.addr)): value \(i) (\(recs[i].value.count) bytes) is not a child pointer",
                                                      block: bp.addr, in: tree.name))
                         continue
                     }
-                    let down = above.map { (pivot: $0.pivot, messages: $0.messages.restricted(to: childRange)) }
+                    let down = MessageApply.restricted(above, to: childRange)
                     try visit(child.bp, depth: depth + 1, nodeRange: childRange, pending: down)
                 }
             }

@@ -51,6 +51,13 @@ public struct KeyRange: Equatable, Sendable, CustomStringConvertible {
         return compareKeys(a, b) <= 0 ? a : b
     }
 
+    /// The keys child `i` of a pivot covers, the pivot covering `self` and holding `records`:
+    /// from the child's key (the pivot's low bound for the first) to the next child's key (the
+    /// pivot's high bound for the last).
+    func child(_ i: Int, of records: [Record]) -> KeyRange {
+        KeyRange(lo: i == 0 ? lo : records[i].key, hi: i == records.count - 1 ? hi : records[i + 1].key)
+    }
+
     public var description: String {
         "[\(lo.map(KeyRange.show) ?? "-inf"), \(hi.map(KeyRange.show) ?? "+inf"))"
     }

@@ -61,6 +61,14 @@ public enum MessageApply {
 public typealias PendingMessages = [(pivot: Int64, messages: ArraySlice<Message>)]
 
 extension MessageApply {
+    /// The messages of the pivots above that can reach the keys of `r` (each pivot's sorted by
+    /// key): what a walk passes down to a child covering `r`.
+    static func restricted(_ pending: PendingMessages, to r: KeyRange) -> PendingMessages {
+        pending.map { (pivot: $0.pivot, messages: $0.messages.restricted(to: r)) }
+    }
+}
+
+extension MessageApply {
     /// The logical view of one leaf (FORMAT.md §9.3–§9.4): its records merged with the messages
     /// above it, each key's messages applied lowest pivot first, table order within one. Calls
     /// `record` with every key that has a value, in key order, until it returns false, and

@@ -241,9 +241,7 @@ struct Walker {
         let recs = node.records
         for i in recs.indices {
             guard !result.stopped else { return }
-            let lo = i == 0 ? range.lo : recs[i].key
-            let hi = i == recs.count - 1 ? range.hi : recs[i + 1].key
-            let childRange = KeyRange(lo: lo, hi: hi)
+            let childRange = range.child(i, of: recs)
             guard childRange.overlaps(query) else { continue }
             guard let child = try? ChildRef.decode(recs[i].value), !child.bp.isNull else {
                 report(.treeChildPointer, "pivot \(hex(bp.addr)): value \(i) (\(recs[i].value.count) bytes) is not a child pointer", block: bp.addr)
@@ -251,7 +249,7 @@ struct Walker {
                 continue
             }
             checkGen(child.bp, parent: bp.addr)
-            let down = above.map { (pivot: $0.pivot, messages: $0.messages.restricted(to: childRange)) }
+            let down = MessageApply.restricted(above, to: childRange)
             visit(child.bp, depth: depth + 1, range: childRange, fill: child.fill, pending: down)
         }
     }
