@@ -193,3 +193,32 @@ extension FileDevice {
         return Array(b.prefix(done))
     }
 }
+
+/// An unnamed temporary file (the system's, removed when closed) that fixed-size records are
+/// appended to and then read back in order: what a writer keeps on disk rather than in memory.
+public final class SpillFile {
+    let file: UnsafeMutablePointer<FILE>
+
+    public init() throws {
+        guard let f = tmpfile() else { throw DeviceError(path: "temporary file", message: "cannot create: \(errnoText())") }
+        file = f
+    }
+
+    deinit { fclose(file) }
+
+    /// Appends `bytes`.
+    public func append(_ bytes: [UInt8]) throws {
+        guard fwrite(bytes, 1, bytes.count, file) == bytes.count else {
+            throw DeviceError(path: "temporary file", message: "cannot write: \(errnoText())")
+        }
+    }
+
+    /// Calls `body` with everything appended so far, `size` bytes at a time, from the start.
+    public func forEach(size: Int, _ body: ([UInt8]) throws -> Void) throws {
+        guard fflush(file) == 0 else { throw DeviceError(path: "temporary file", message: "cannot write: \(errnoText())") }
+        rewind(file)
+        var record = [UInt8](repeating: 0, count: size)
+        while fread(&record, 1, size, file) == size { try body(record) }
+        guard ferror(file) == 0 else { throw DeviceError(path: "temporary file", message: "cannot read: \(errnoText())") }
+    }
+}
