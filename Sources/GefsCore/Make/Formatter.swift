@@ -127,7 +127,7 @@ public final class Formatter {
             return BlockPointer(addr: addr, hash: Formatter.format.hash(block), gen: gen)
         }
         try dataKeys.forEach { try tree.add($0) }
-        try feed.forEachEntry { try tree.add(Record(key: $0.key.encode(), value: $0.xdir.encode())) }
+        try feed.forEachEntry { try tree.add($0) }
         try tree.add(rootEntry(qid: 0))
         try tree.add(Formatter.up(0, .root))
         for (qid, key) in feed.ups { try tree.add(Formatter.up(qid, key)) }
@@ -162,7 +162,8 @@ public final class Formatter {
 
         func forEach(_ body: (Record) throws -> Void) throws {
             if let spill {
-                try spill.forEach(size: DataKeys.size) { try body(Record(key: Array($0[..<17]), value: Array($0[17...]))) }
+                try spill.rewind()
+                while let r = try spill.read(DataKeys.size) { try body(Record(key: Array(r[..<17]), value: Array(r[17...]))) }
             } else {
                 let value = [UInt8](repeating: 0, count: Format.pointerSize)
                 for i in 0..<count { try body(Record(key: Key.dat(qid: 0, offset: UInt64(i)).encode(), value: value)) }

@@ -76,7 +76,7 @@ public final class Formatter9 {
             try tree.add(Record(key: Key.dat(qid: qid, offset: UInt64(off)).encode(), value: pointer.bytes))
             dataBlocks += 1
         }
-        try feed.forEachEntry { try tree.add(Record(key: $0.key.encode(), value: $0.xdir.encode())) }
+        try feed.forEachEntry { try tree.add($0) }
         try tree.add(Ream9.rootEntry(qid: Ream9.mainRootQid, time: options.time))
         try tree.add(Ream9.up(Ream9.mainRootQid, .root))
         for (qid, key) in feed.ups { try tree.add(Ream9.up(qid, key)) }

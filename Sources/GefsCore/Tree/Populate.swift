@@ -30,6 +30,9 @@ public struct HostEntry: Equatable, Sendable {
              length: UInt64(length), uid: 1, gid: 1, muid: 1)
     }
 
+    /// Its `Kent` record.
+    public var record: Record { Record(key: key.encode(), value: xdir.encode()) }
+
     /// The order of entries' keys within a directory: by name length, then name bytes.
     public static func keyOrder(_ a: HostEntry, _ b: HostEntry) -> Bool {
         a.name.count != b.name.count ? a.name.count < b.name.count : a.name.lexicographicallyPrecedes(b.name)
