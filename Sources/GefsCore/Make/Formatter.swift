@@ -1,9 +1,10 @@
 /// Builds a fresh gefs image (FORMAT.md §11) and writes it through the §10 sync writer.
 ///
-/// Without a device it only plans: every allocation and tree is made as for real, nothing is
-/// read from the files beyond what the `DataPlan` says, and nothing is written. Data blocks of
-/// a populate are written straight to the device as they are read (pass 0, before anything the
-/// superblocks point to); every other block is queued for the sync.
+/// Without a device it only plans: every allocation and tree is made as for real from the
+/// census and the `DataPlan`'s count (records of the same sizes), the host is not read, and
+/// nothing is written. Data blocks and tree nodes of a populate are written straight to the
+/// device as they are made (pass 0, before anything the superblocks point to); every other
+/// block is queued for the sync.
 public final class Formatter {
     public let layout: Layout
     public let options: FormatOptions

@@ -11,8 +11,9 @@
 /// arena, each arena keeping the genuine allocator's reserve plus `spareBlocks` free; so every
 /// arena's added blocks are one or two runs and its log stays one block.
 ///
-/// Without a device it only plans: every allocation and tree is made as for real, nothing is
-/// read from the files beyond what the `DataPlan` says, and nothing is written.
+/// Without a device it only plans: every allocation and tree is made as for real from the
+/// census and the `DataPlan`'s count (records of the same sizes), the host is not read, and
+/// nothing is written.
 public final class Formatter9 {
     public let layout: Layout9
     public let options: FormatOptions
@@ -61,11 +62,12 @@ public final class Formatter9 {
         return BlockPointer(addr: addr, hash: Formatter9.format.hash(block), gen: Ream9.mainGen)
     }
 
-    /// Gives main a tree of its own holding the scanned host directory (§11, "Populating
-    /// main"): qids from 3, the scan's modes and times, uid, gid and muid 1 (the user), the
+    /// Gives main a tree of its own holding the host directory (§11, "Populating main"): qids
+    /// from 3, the host's modes and times, uid, gid and muid 1 (the user), the
     /// root as ream makes it but with the format time, a Kup for every directory, holes for
     /// all-zero blocks. Records go to the tree in key order: Kdat (by qid and offset), Kent (by
-    /// parent, name length, name; the root's `Kent(−1, "")` last), Kup (by qid).
+    /// parent, name length, name; the root's `Kent(−1, "")` last), Kup (by qid). Data blocks
+    /// come from the files when there is a device, else from `plan`.
     public func populate(_ census: HostCensus, plan: DataPlan) throws {
         let feed = PopulateFeed(census: census, plan: device == nil ? plan : nil)
         var tree = TreeStream { [unowned self] node in try self.place(node.encodeBlock()) }
