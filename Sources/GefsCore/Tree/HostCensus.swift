@@ -59,12 +59,10 @@ public struct HostCensus: Sendable {
     /// Gives the next qid to a kept entry met in the census's walk and records it.
     mutating func add(path: [UInt8], name: [UInt8], parent: UInt64, status st: HostStatus) -> HostEntry {
         while let top = open.last, directories[top.index].qid != parent { close() }
-        let isDirectory = st.kind == .directory
-        let e = HostEntry(path: path, name: name, parent: parent, qid: nextqid, isDirectory: isDirectory,
-                          permissions: st.permissions, mtime: st.mtime, length: isDirectory ? 0 : st.size)
+        let e = HostEntry(path: path, name: name, parent: parent, qid: nextqid, status: st)
         nextqid += 1
         open[open.count - 1].lengths.append(name.count)
-        if isDirectory {
+        if e.isDirectory {
             index[Place(parent: parent, name: name)] = directories.count
             open.append((directories.count, []))
             directories.append(CensusDirectory(qid: e.qid, parent: parent, name: name, firstChild: nextqid, end: nextqid))
@@ -133,8 +131,7 @@ public struct HostCensus: Sendable {
             case .regular: break
             default: continue
             }
-            out.append(HostEntry(path: p, name: name, parent: d.qid, qid: qid, isDirectory: st.kind == .directory,
-                                 permissions: st.permissions, mtime: st.mtime, length: st.kind == .directory ? 0 : st.size))
+            out.append(HostEntry(path: p, name: name, parent: d.qid, qid: qid, status: st))
             qid += span
         }
         guard qid == d.end else { throw HostCensus.changed(path) }

@@ -48,6 +48,15 @@ public struct HostEntry: Equatable, Sendable {
     }
 }
 
+extension HostEntry {
+    /// The entry for a directory or regular file of host status `st`.
+    init(path: [UInt8], name: [UInt8], parent: UInt64, qid: UInt64, status st: HostStatus) {
+        let isDirectory = st.kind == .directory
+        self.init(path: path, name: name, parent: parent, qid: qid, isDirectory: isDirectory, permissions: st.permissions,
+                  mtime: st.mtime, length: isDirectory ? 0 : st.size)
+    }
+}
+
 /// What a scan of a host directory found: entries in the order they get their qids. For tests
 /// and small trees; mkgefs keeps only the `HostCensus`.
 public struct HostScan: Equatable, Sendable {
