@@ -47,10 +47,12 @@ if [ "$have" -lt "$need" ]; then
     exit 1
 fi
 
-# once NAME CMD...: one run, its wall time and /usr/bin/time -v report kept as NAME.
+# once NAME CMD...: one run, its wall time and /usr/bin/time -v report kept as NAME. Starts
+# with a sync, so that no run pays for writing back the one before.
 once() {
     local name=$1 t0 t1
     shift
+    sync
     t0=$(date +%s.%N)
     /usr/bin/time -v -o "$work/rusage.$name" "$@" >"$work/out.$name" 2>&1 || echo "bench-files: $name exited $?" >>"$work/out.$name"
     t1=$(date +%s.%N)
