@@ -113,28 +113,10 @@ public final class Formatter {
     public func populate(_ census: HostCensus, plan: DataPlan) throws {
         let feed = PopulateFeed(census: census, plan: device == nil ? plan : nil)
         let gen = Formatter.mainGen
-        var dataKeys = try DataKeys(spill: device != nil)
-        try feed.forEachDataBlock { qid, off, block in
-            let addr = try allocator.alloc()
-            try device?.write(block, at: addr)
-            var w = ByteWriter(capacity: Format.pointerSize)
-            BlockPointer(addr: addr, hash: device == nil ? 0 : Formatter.format.hash(block), gen: gen).encode(into: &w)
-            try dataKeys.append(Record(key: Key.dat(qid: qid, offset: UInt64(off)).encode(), value: w.bytes))
-        }
-        var tree = TreeStream(pivotsLast: true) { [unowned self] node in
-            let block = node.encodeBlock()
-            let addr = try allocator.alloc()
-            try device?.write(block, at: addr)
-            return BlockPointer(addr: addr, hash: Formatter.format.hash(block), gen: gen)
-        }
-        try dataKeys.forEach { try tree.add($0) }
-        try feed.forEachEntry { try tree.add($0) }
-        try tree.add(rootEntry(qid: 0))
-        try tree.add(Formatter.up(0, .root))
-        for (qid, key) in feed.ups { try tree.add(Formatter.up(qid, key)) }
+        let dataKeys = try writeData(feed)
         var summary = PopulateSummary(directories: census.directoryCount, files: census.files, dataBlocks: dataKeys.count,
                                       holes: census.blocks - dataKeys.count, skipped: census.warnings.count)
-        summary.tree = try tree.finish()
+        summary.tree = try buildMain(feed, dataKeys)
         let dead = DeadlistBlock(next: .null, addresses: [emptyRoot.addr])
         let dl = try place(Formatter.format.encodeDeadlistBlock(dead), gen: gen)
         let oldSnap = snapRoot
@@ -145,6 +127,37 @@ public final class Formatter {
         nextqid = census.nextqid
         populated = summary
         try sync()
+    }
+
+    /// The data pass: every data block allocated (and written) in qid order, its `Kdat` record
+    /// kept for the tree.
+    func writeData(_ feed: PopulateFeed) throws -> DataKeys {
+        var dataKeys = try DataKeys(spill: device != nil)
+        try feed.forEachDataBlock { qid, off, block in
+            let addr = try allocator.alloc()
+            try device?.write(block, at: addr)
+            var w = ByteWriter(capacity: Format.pointerSize)
+            BlockPointer(addr: addr, hash: device == nil ? 0 : Formatter.format.hash(block), gen: Formatter.mainGen).encode(into: &w)
+            try dataKeys.append(Record(key: Key.dat(qid: qid, offset: UInt64(off)).encode(), value: w.bytes))
+        }
+        return dataKeys
+    }
+
+    /// main's tree, in key order: the data keys, the entries, the root's entry, the Kup
+    /// records. Nodes are written as they are placed, leaves first, then the pivots.
+    func buildMain(_ feed: PopulateFeed, _ dataKeys: DataKeys) throws -> BuiltTree {
+        var tree = TreeStream(pivotsLast: true) { [unowned self] node in
+            let block = node.encodeBlock()
+            let addr = try allocator.alloc()
+            try device?.write(block, at: addr)
+            return BlockPointer(addr: addr, hash: Formatter.format.hash(block), gen: Formatter.mainGen)
+        }
+        try dataKeys.forEach { try tree.add($0) }
+        try feed.forEachEntry { try tree.add($0) }
+        try tree.add(rootEntry(qid: 0))
+        try tree.add(Formatter.up(0, .root))
+        for (qid, key) in feed.ups { try tree.add(Formatter.up(qid, key)) }
+        return try tree.finish()
     }
 
     /// main's `Kdat` records between the data pass and the tree pass: in a temporary file when
