@@ -2,12 +2,13 @@
 # A million files (issue 17): one tree of BENCH_MANY one-byte files, 1000 to a directory
 # (default 1,000,000; 100,000 with BENCH_QUICK=1), put on each file system by its own populate
 # tool and checked by its own checker, side by side, wall time and peak memory each:
-#   - populate: mkgefs -d, mkfs.btrfs --rootdir, mke2fs -d (ext4);
+#   - populate: mkgefs -d (gefs8.00 and -t 9front), mkfs.btrfs --rootdir, mke2fs -d (ext4);
 #   - check: gefs-fsck -n (every data block hashed), gefs-fsck -n --no-data,
 #     btrfs check --check-data-csum, btrfs check, e2fsck -fn (ext4 has no data checksums).
 # Checks are the best of BENCH_RUNS runs (default 3) after a warm-up run (warm cache); the
 # populate runs happen once. gefs-fsck's memory target is printed with its figures:
-# 64 MiB + 2 bits per block + 16 bytes per file.
+# 64 MiB + 2 bits per block + 16 bytes per file; so is mkgefs -d's: 128 MiB, and at least as
+# many files a second as mkfs.btrfs --rootdir.
 # Prints a table (Markdown) and writes JSON to BENCH_FILES_JSON (default
 # $BENCH_TMPDIR/gefs-bench-files.json). Inputs go to BENCH_TMPDIR (default $TMPDIR or /tmp;
 # the full run needs about 25 GiB). Run on its own or from scripts/bench.sh. Missing tools
@@ -46,10 +47,12 @@ if [ "$have" -lt "$need" ]; then
     exit 1
 fi
 
-# once NAME CMD...: one run, its wall time and /usr/bin/time -v report kept as NAME.
+# once NAME CMD...: one run, its wall time and /usr/bin/time -v report kept as NAME. Starts
+# with a sync, so that no run pays for writing back the one before.
 once() {
     local name=$1 t0 t1
     shift
+    sync
     t0=$(date +%s.%N)
     /usr/bin/time -v -o "$work/rusage.$name" "$@" >"$work/out.$name" 2>&1 || echo "bench-files: $name exited $?" >>"$work/out.$name"
     t1=$(date +%s.%N)
@@ -84,6 +87,9 @@ sync
 say "bench-files: mkgefs -d"
 gimg="$work/gefs.img"
 once mkgefs "$bin/mkgefs" -f -s "$(( n / 50 + 256 ))M" -d "$src" "$gimg"
+say "bench-files: mkgefs -t 9front -d"
+once mkgefs9 "$bin/mkgefs" -f -t 9front -s "$(( n / 50 + 256 ))M" -d "$src" "$work/gefs9.img"
+rm -f "$work/gefs9.img"
 say "bench-files: mkfs.btrfs --rootdir"
 bimg="$work/btrfs.img"
 truncate -s "$(( n / 100 + 1024 ))M" "$bimg"
@@ -114,7 +120,7 @@ def res(name):
         if "Maximum resident set size" in line: kib = int(line.split(":")[1])
     failed = "bench-files: " in open(os.path.join(work, "out." + name)).read()
     return {"seconds": t, "peak_kib": kib, "failed": failed}
-rows = [("mkgefs -d", "mkgefs"), ("mkfs.btrfs --rootdir", "mkbtrfs"), ("mke2fs -d (ext4)", "mke2fs"),
+rows = [("mkgefs -d", "mkgefs"), ("mkgefs -t 9front -d", "mkgefs9"), ("mkfs.btrfs --rootdir", "mkbtrfs"), ("mke2fs -d (ext4)", "mke2fs"),
         ("gefs-fsck -n (every data block hashed)", "fsck"), ("gefs-fsck -n --no-data", "fsck_nodata"),
         ("btrfs check --check-data-csum", "btrfs_csum"), ("btrfs check", "btrfs"),
         ("e2fsck -fn (metadata only; ext4 has no data checksums)", "e2fsck")]
@@ -130,6 +136,11 @@ for label, k in rows:
     x = r["results"][k]
     print("| `%s`%s | %.2f s | %.1f MiB |" % (label.split(" (")[0], (" (" + label.split(" (", 1)[1]) if " (" in label else "",
                                           x["seconds"], x["peak_kib"] / 1024) + (" **failed**" if x["failed"] else ""))
+for k in ("mkgefs", "mkgefs9"):
+    m, b = r["results"][k], r["results"]["mkbtrfs"]
+    print("%s: %.0f files/s (mkfs.btrfs --rootdir: %.0f), peak %.1f MiB; target 128 MiB and btrfs's rate: %s"
+          % ("mkgefs -d" if k == "mkgefs" else "mkgefs -t 9front -d", n / m["seconds"], n / b["seconds"], m["peak_kib"] / 1024,
+             "met" if m["peak_kib"] <= 128 * 1024 and m["seconds"] <= b["seconds"] else "MISSED"))
 f = r["results"]["fsck"]
 print()
 print("gefs-fsck memory target (64 MiB + 2 bits per block + 16 bytes per file): %.1f MiB; peak %.1f MiB: %s"

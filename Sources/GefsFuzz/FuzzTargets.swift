@@ -100,7 +100,7 @@ public final class FuzzHarness {
         let dev = MemoryDevice(size: 4 << 20)
         _ = try Formatter.write(to: dev, layout: try Layout(size: 4 << 20),
                                 options: FormatOptions(user: "glenda", time: 1_700_000_000 * 1_000_000_000),
-                                scan: nil, plan: nil)
+                                census: nil, plan: nil)
         return dev.bytes
     }
 

@@ -14,7 +14,7 @@ final class HostileImageTests: XCTestCase {
     func small() throws -> MemoryDevice {
         let dev = MemoryDevice(size: 4 << 20)
         _ = try Formatter.write(to: dev, layout: try Layout(size: 4 << 20),
-                                options: FormatOptions(user: "glenda", time: 1_700_000_000_000_000_000), scan: nil, plan: nil)
+                                options: FormatOptions(user: "glenda", time: 1_700_000_000_000_000_000), census: nil, plan: nil)
         return dev
     }
 
@@ -146,7 +146,7 @@ extension HostileImageTests {
             try Data((0..<(10 * Format.blockSize)).map { UInt8(truncatingIfNeeded: $0 &+ i) }).write(to: root.appendingPathComponent("f\(i)"))
         }
         _ = try Formatter.write(to: dev, layout: try Layout(size: Int64(size)),
-                                options: FormatOptions(user: "glenda", time: 0), scan: try Populate.scan(root.path), plan: nil)
+                                options: FormatOptions(user: "glenda", time: 0), census: try Populate.census(root.path), plan: nil)
         let img = try Image(device: dev)
         let main = try TreeReader(img).tree(label: "main")
         var dead: [Int64] = []

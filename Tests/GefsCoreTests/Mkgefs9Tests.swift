@@ -54,7 +54,7 @@ final class Mkgefs9Tests: XCTestCase {
         // The same through a device: ream writes 2 + 3·narena + 4 distinct blocks (and mkgefs zeroes
         // both superblocks first), nothing else.
         let dev = SparseDevice(size: 136 * MiB)
-        _ = try Formatter9.write(to: dev, layout: try Layout9(size: 136 * MiB), options: options(), scan: nil, plan: nil)
+        _ = try Formatter9.write(to: dev, layout: try Layout9(size: 136 * MiB), options: options(), census: nil, plan: nil)
         XCTAssertEqual(dev.blocks.count, 2 + 3 * 8 + 4)
         for (addr, b) in dev.blocks { XCTAssertEqual(b, Array(genuine[Int(addr)..<Int(addr + B)]), hex(addr)) }
     }
@@ -228,21 +228,21 @@ final class Mkgefs9Tests: XCTestCase {
     func testInterruptedFormatNeverLooksValid() throws {
         let src = Fixtures.scratch("crash9")
         try sh("cd '\(src.path)' && mkdir d && head -c 100000 /dev/urandom > d/r && echo hi > h && touch -d @1 d/r h d")
-        let scan = try Populate.scan(src.path, names: .gefs9)
+        let census = try Populate.census(src.path, names: .gefs9)
         let size = 136 * MiB
         let layout = try Layout9(size: size)
         let old = SparseDevice(size: size)
-        _ = try Formatter9.write(to: old, layout: try Layout9(size: size, arenas: 9), options: options(time: 5), scan: scan, plan: nil)
+        _ = try Formatter9.write(to: old, layout: try Layout9(size: size, arenas: 9), options: options(time: 5), census: census, plan: nil)
         let oldSuperblock = try Image(device: old).superblock
         let full = SparseDevice(size: size, blocks: old.blocks)
-        _ = try Formatter9.write(to: full, layout: layout, options: options(), scan: scan, plan: nil, oldSuperblocks: [0, layout.sb1])
+        _ = try Formatter9.write(to: full, layout: layout, options: options(), census: census, plan: nil, oldSuperblocks: [0, layout.sb1])
         let done = try Image(device: full)
         var outcomes: [String: Int] = [:]
         var genuine: [SparseDevice] = []
         for start in [[:], old.blocks] {
             for k in 0...full.writesAttempted {
                 let dev = SparseDevice(size: size, blocks: start, crashAfter: k)
-                _ = try Formatter9.write(to: dev, layout: layout, options: options(), scan: scan, plan: nil, oldSuperblocks: [0, layout.sb1])
+                _ = try Formatter9.write(to: dev, layout: layout, options: options(), census: census, plan: nil, oldSuperblocks: [0, layout.sb1])
                 guard let image = try? Image(device: dev) else { outcomes["none", default: 0] += 1; continue }
                 if image.superblock == oldSuperblock {
                     outcomes["old", default: 0] += 1

@@ -34,10 +34,10 @@ final class MkgefsTests: XCTestCase {
         FormatOptions(time: time ?? sampleTime, arenas: arenas)
     }
 
-    func format(size: Int64, arenas: Int? = nil, scan: HostScan? = nil) throws -> (MemoryDevice, FormatResult) {
+    func format(size: Int64, arenas: Int? = nil, census: HostCensus? = nil) throws -> (MemoryDevice, FormatResult) {
         let layout = try Layout(size: size, arenas: arenas)
         let dev = MemoryDevice(size: Int(size))
-        let r = try Formatter.write(to: dev, layout: layout, options: options(arenas), scan: scan, plan: nil)
+        let r = try Formatter.write(to: dev, layout: layout, options: options(arenas), census: census, plan: nil)
         return (dev, r)
     }
 
@@ -277,20 +277,20 @@ final class MkgefsTests: XCTestCase {
     func testInterruptedFormatNeverLooksValid() throws {
         let root = Fixtures.scratch("crash-src")
         try makeTree(sampleTree().suffix(8), at: root)
-        let scan = try Populate.scan(root.path)
+        let census = try Populate.census(root.path)
         let size: Int64 = 4 << 20
         let layout = try Layout(size: size, arenas: 2)
         // The old image: another format of the same device.
         let old = MemoryDevice(size: Int(size))
-        _ = try Formatter.write(to: old, layout: try Layout(size: size), options: options(time: 5), scan: nil, plan: nil)
+        _ = try Formatter.write(to: old, layout: try Layout(size: size), options: options(time: 5), census: nil, plan: nil)
         let oldSuperblock = try Image(device: old).superblock
         let full = MemoryDevice(bytes: old.bytes)
-        let done = try Formatter.write(to: full, layout: layout, options: options(), scan: scan, plan: nil, oldSuperblocks: [0, size - B])
+        let done = try Formatter.write(to: full, layout: layout, options: options(), census: census, plan: nil, oldSuperblocks: [0, size - B])
         var outcomes: [String: Int] = [:]
         for start in [[UInt8](repeating: 0, count: Int(size)), old.bytes] {
             for k in 0...full.writesAttempted {
                 let dev = MemoryDevice(bytes: start, crashAfter: k)
-                _ = try Formatter.write(to: dev, layout: layout, options: options(), scan: scan, plan: nil, oldSuperblocks: [0, size - B])
+                _ = try Formatter.write(to: dev, layout: layout, options: options(), census: census, plan: nil, oldSuperblocks: [0, size - B])
                 guard let image = try? Image(device: dev) else { outcomes["none", default: 0] += 1; continue }
                 if image.superblock == oldSuperblock {
                     XCTAssertTrue(dev.bytes[Int(B)...] == old.bytes[Int(B)...], "after \(k) writes: the old image is only missing sb0")
@@ -357,7 +357,7 @@ final class MkgefsTests: XCTestCase {
         XCTAssertEqual(try FormatTarget.inspect(path).contents(), .gefs(superblocks: [0, oldSb1]))
         let dev = MemoryDevice(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), crashAfter: 3)
         XCTAssertNoThrow(try Image(device: dev))
-        _ = try Formatter.write(to: dev, layout: try Layout(size: 8 << 20), options: options(), scan: nil, plan: nil,
+        _ = try Formatter.write(to: dev, layout: try Layout(size: 8 << 20), options: options(), census: nil, plan: nil,
                                 oldSuperblocks: [0, oldSb1])
         for a in [0, oldSb1, (8 << 20) - B] { XCTAssertTrue(try dev.read(at: a).allZero(0..<Int(B)), hex(a)) }
         XCTAssertThrowsError(try Image(device: dev))
@@ -408,17 +408,26 @@ final class MkgefsTests: XCTestCase {
         try readBack(try Image(path: path))
     }
 
-    /// A source file that goes away after the scan fails the format; the image is left with
-    /// no valid superblock.
+    /// A source file that goes away after the census, or grows by a block, fails the format
+    /// (the passes after the census walk the host directory again); the image is left with no
+    /// valid superblock.
     func testVanishingSourceFile() throws {
         let root = Fixtures.scratch("vanish")
         try makeTree(Array(sampleTree().prefix(3)), at: root)
-        let scan = try Populate.scan(root.path)
+        let census = try Populate.census(root.path)
         try FileManager.default.removeItem(atPath: root.path + "/big.bin")
         let dev = MemoryDevice(size: 32 << 20)
-        XCTAssertThrowsError(try Formatter.write(to: dev, layout: try Layout(size: 32 << 20), options: options(), scan: scan,
+        XCTAssertThrowsError(try Formatter.write(to: dev, layout: try Layout(size: 32 << 20), options: options(), census: census,
                                                  plan: nil)) {
-            XCTAssertEqual("\($0)", "\(root.path)/big.bin: cannot read: No such file or directory")
+            XCTAssertEqual("\($0)", "\(root.path): changed while being copied: it holds other entries than were scanned")
+        }
+        XCTAssertThrowsError(try Image(device: dev))
+        try Data(count: 2 * Format.blockSize).write(to: root.appendingPathComponent("big.bin"))
+        let grown = try Populate.census(root.path)
+        try Data(count: 3 * Format.blockSize).write(to: root.appendingPathComponent("big.bin"))
+        XCTAssertThrowsError(try Formatter.write(to: dev, layout: try Layout(size: 32 << 20), options: options(), census: grown,
+                                                 plan: nil)) {
+            XCTAssertEqual("\($0)", "\(root.path): changed while being copied: its files span 3 blocks, not the 2 scanned")
         }
         XCTAssertThrowsError(try Image(device: dev))
     }

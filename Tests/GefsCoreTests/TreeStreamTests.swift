@@ -41,4 +41,27 @@ final class TreeStreamTests: TreeBuilderTests {
             XCTAssertEqual(a.count, b.count)
         }
     }
+
+    /// With `pivotsLast` (mkgefs's gefs8.00 populate) the nodes also come in TreeBuilder's
+    /// order, every leaf before the pivots, so sequential addresses give the very same tree.
+    func testPivotsLastPlacesAsTreeBuilder() throws {
+        for n in [0, 1, 348, 349, 5000, 60000] {
+            var records: [Record] = []
+            for i in 0..<n {
+                let key = Key.dat(qid: UInt64(3 + i / 700), offset: UInt64(i % 700) * 16384).encode()
+                records.append(Record(key: key, value: [UInt8](repeating: UInt8(i & 0xff), count: 24)))
+            }
+            var a: [[UInt8]] = [], b: [[UInt8]] = []
+            func sequential(_ blocks: inout [[UInt8]], _ node: Node) -> BlockPointer {
+                let block = node.encodeBlock()
+                blocks.append(block)
+                return BlockPointer(addr: Int64(blocks.count) * Format.blockSize64, hash: XXH3.hash(block), gen: 2)
+            }
+            let ta = TreeBuilder.build(records) { sequential(&a, $0) }
+            var stream = TreeStream(pivotsLast: true) { sequential(&b, $0) }
+            for r in records { try stream.add(r) }
+            XCTAssertEqual(ta, try stream.finish(), "\(n) records")
+            XCTAssertEqual(a, b, "\(n) records")
+        }
+    }
 }

@@ -193,3 +193,40 @@ extension FileDevice {
         return Array(b.prefix(done))
     }
 }
+
+/// An unnamed temporary file (the system's, removed when closed) that records are appended to
+/// and then read back in order, from the start: what a writer keeps on disk rather than in
+/// memory.
+public final class SpillFile {
+    let file: UnsafeMutablePointer<FILE>
+
+    public init() throws {
+        guard let f = tmpfile() else { throw SpillFile.error("cannot create") }
+        file = f
+        setvbuf(f, nil, _IOFBF, 1 << 20)
+    }
+
+    deinit { fclose(file) }
+
+    static func error(_ what: String) -> DeviceError { DeviceError(path: "temporary file", message: "\(what): \(errnoText())") }
+
+    /// Appends `bytes`.
+    public func append(_ bytes: [UInt8]) throws {
+        guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw SpillFile.error("cannot write") }
+    }
+
+    /// Goes back to the start, for reading what was appended.
+    public func rewind() throws {
+        guard fflush(file) == 0 else { throw SpillFile.error("cannot write") }
+        Glibc.rewind(file)
+    }
+
+    /// The next `count` bytes; nil at the end.
+    public func read(_ count: Int) throws -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = fread(&bytes, 1, count, file)
+        if n == count { return bytes }
+        guard ferror(file) == 0, n == 0 else { throw SpillFile.error("cannot read") }
+        return nil
+    }
+}

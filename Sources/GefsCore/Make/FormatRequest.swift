@@ -38,8 +38,8 @@ protocol ImageFormatter {
     static var fillsDevice: Bool { get }
     static func layout(size: Int64, arenas: Int?) throws -> Plan
     static func fssize(_ layout: Plan) -> Int64
-    static func build(_ layout: Plan, _ options: FormatOptions, device: BlockDevice?, scan: HostScan?, plan: DataPlan?) throws -> Result
-    static func write(to device: BlockDevice, _ layout: Plan, _ options: FormatOptions, scan: HostScan?, plan: DataPlan?,
+    static func build(_ layout: Plan, _ options: FormatOptions, device: BlockDevice?, census: HostCensus?, plan: DataPlan?) throws -> Result
+    static func write(to device: BlockDevice, _ layout: Plan, _ options: FormatOptions, census: HostCensus?, plan: DataPlan?,
                       oldSuperblocks: [Int64]) throws -> Result
 }
 
@@ -50,12 +50,12 @@ enum Gefs8Formatter: ImageFormatter {
     static let fillsDevice = false
     static func layout(size: Int64, arenas: Int?) throws -> Layout { try Layout(size: size, arenas: arenas) }
     static func fssize(_ layout: Layout) -> Int64 { layout.fssize }
-    static func build(_ layout: Layout, _ options: FormatOptions, device: BlockDevice?, scan: HostScan?, plan: DataPlan?) throws -> FormatResult {
-        try Formatter.build(layout: layout, options: options, device: device, scan: scan, plan: plan)
+    static func build(_ layout: Layout, _ options: FormatOptions, device: BlockDevice?, census: HostCensus?, plan: DataPlan?) throws -> FormatResult {
+        try Formatter.build(layout: layout, options: options, device: device, census: census, plan: plan)
     }
-    static func write(to device: BlockDevice, _ layout: Layout, _ options: FormatOptions, scan: HostScan?, plan: DataPlan?,
+    static func write(to device: BlockDevice, _ layout: Layout, _ options: FormatOptions, census: HostCensus?, plan: DataPlan?,
                       oldSuperblocks: [Int64]) throws -> FormatResult {
-        try Formatter.write(to: device, layout: layout, options: options, scan: scan, plan: plan, oldSuperblocks: oldSuperblocks)
+        try Formatter.write(to: device, layout: layout, options: options, census: census, plan: plan, oldSuperblocks: oldSuperblocks)
     }
 }
 
@@ -66,12 +66,12 @@ enum Gefs9Formatter: ImageFormatter {
     static let fillsDevice = true
     static func layout(size: Int64, arenas: Int?) throws -> Layout9 { try Layout9(size: size, arenas: arenas) }
     static func fssize(_ layout: Layout9) -> Int64 { layout.fssize }
-    static func build(_ layout: Layout9, _ options: FormatOptions, device: BlockDevice?, scan: HostScan?, plan: DataPlan?) throws -> Format9Result {
-        try Formatter9.build(layout: layout, options: options, device: device, scan: scan, plan: plan)
+    static func build(_ layout: Layout9, _ options: FormatOptions, device: BlockDevice?, census: HostCensus?, plan: DataPlan?) throws -> Format9Result {
+        try Formatter9.build(layout: layout, options: options, device: device, census: census, plan: plan)
     }
-    static func write(to device: BlockDevice, _ layout: Layout9, _ options: FormatOptions, scan: HostScan?, plan: DataPlan?,
+    static func write(to device: BlockDevice, _ layout: Layout9, _ options: FormatOptions, census: HostCensus?, plan: DataPlan?,
                       oldSuperblocks: [Int64]) throws -> Format9Result {
-        try Formatter9.write(to: device, layout: layout, options: options, scan: scan, plan: plan, oldSuperblocks: oldSuperblocks)
+        try Formatter9.write(to: device, layout: layout, options: options, census: census, plan: plan, oldSuperblocks: oldSuperblocks)
     }
 }
 
@@ -139,48 +139,48 @@ public struct FormatRequest: Sendable {
             case .empty: break
             }
         }
-        let scan = try root.map { try Populate.scan($0, firstQid: F.firstQid, names: F.names) }
-        scan?.warnings.forEach(warn)
-        let plan = try self.plan(f, layout, scan)
+        let census = try root.map { try Populate.census($0, firstQid: F.firstQid, names: F.names) }
+        census?.warnings.forEach(warn)
+        let plan = try self.plan(f, layout, census)
         if dryRun { return plan.result }
         let device = try target.open(size: self.size)
         var old: [Int64] = []
         if case let .gefs(found, _) = contents { old = found }
-        return try F.write(to: device, layout, options, scan: scan, plan: plan.data, oldSuperblocks: old)
+        return try F.write(to: device, layout, options, census: census, plan: plan.data, oldSuperblocks: old)
     }
 
     /// Plans the image, reading the files for holes only when the most they can need does not
     /// fit (or for a dry run, which reports exactly). Throws `noRoom` with the smallest size
     /// that would do.
-    func plan<F: ImageFormatter>(_ f: F.Type, _ layout: F.Plan, _ scan: HostScan?) throws -> (result: F.Result, data: DataPlan?) {
-        guard let scan else {
-            return (try F.build(layout, options, device: nil, scan: nil, plan: nil), nil)
+    func plan<F: ImageFormatter>(_ f: F.Type, _ layout: F.Plan, _ census: HostCensus?) throws -> (result: F.Result, data: DataPlan?) {
+        guard let census else {
+            return (try F.build(layout, options, device: nil, census: nil, plan: nil), nil)
         }
-        var data = dryRun ? try DataPlan.read(scan) : DataPlan.upperBound(scan)
-        if let r = try attempt(f, layout, scan, data) { return (r, data) }
+        var data = dryRun ? try DataPlan.read(census) : DataPlan.upperBound(census)
+        if let r = try attempt(f, layout, census, data) { return (r, data) }
         if !dryRun {
-            data = try DataPlan.read(scan)
-            if let r = try attempt(f, layout, scan, data) { return (r, data) }
+            data = try DataPlan.read(census)
+            if let r = try attempt(f, layout, census, data) { return (r, data) }
         }
         let have = F.fssize(layout)
-        throw FormatterError.noRoom(path: path, needed: try smallestSize(f, scan, data, above: have), size: have)
+        throw FormatterError.noRoom(path: path, needed: try smallestSize(f, census, data, above: have), size: have)
     }
 
     /// A plan of the image, or nil when it runs out of blocks.
-    func attempt<F: ImageFormatter>(_ f: F.Type, _ layout: F.Plan, _ scan: HostScan, _ data: DataPlan) throws -> F.Result? {
+    func attempt<F: ImageFormatter>(_ f: F.Type, _ layout: F.Plan, _ census: HostCensus, _ data: DataPlan) throws -> F.Result? {
         do {
-            return try F.build(layout, options, device: nil, scan: scan, plan: data)
+            return try F.build(layout, options, device: nil, census: census, plan: data)
         } catch is AllocationError {
             return nil
         }
     }
 
     /// The smallest size, in whole MiB, whose image holds the planned populate.
-    func smallestSize<F: ImageFormatter>(_ f: F.Type, _ scan: HostScan, _ data: DataPlan, above: Int64) throws -> Int64 {
+    func smallestSize<F: ImageFormatter>(_ f: F.Type, _ census: HostCensus, _ data: DataPlan, above: Int64) throws -> Int64 {
         let mib: Int64 = 1 << 20
         func fits(_ size: Int64) throws -> Bool {
             guard let l = try? F.layout(size: size, arenas: options.arenas) else { return false }
-            return try attempt(f, l, scan, data) != nil
+            return try attempt(f, l, census, data) != nil
         }
         var lo = above / mib, hi = max(lo + 1, 2 * lo)
         while try !fits(hi * mib) { lo = hi; hi *= 2 }

@@ -1,9 +1,10 @@
 /// Builds a fresh gefs image (FORMAT.md §11) and writes it through the §10 sync writer.
 ///
-/// Without a device it only plans: every allocation and tree is made as for real, nothing is
-/// read from the files beyond what the `DataPlan` says, and nothing is written. Data blocks of
-/// a populate are written straight to the device as they are read (pass 0, before anything the
-/// superblocks point to); every other block is queued for the sync.
+/// Without a device it only plans: every allocation and tree is made as for real from the
+/// census and the `DataPlan`'s count (records of the same sizes), the host is not read, and
+/// nothing is written. Data blocks and tree nodes of a populate are written straight to the
+/// device as they are made (pass 0, before anything the superblocks point to); every other
+/// block is queued for the sync.
 public final class Formatter {
     public let layout: Layout
     public let options: FormatOptions
@@ -100,42 +101,22 @@ public final class Formatter {
         return Node(kind: .leaf, records: records)
     }
 
-    /// Gives main a tree of its own holding the scanned host directory (§11, `mkgefs -d`), in
-    /// the next sync. Data blocks come from the files when there is a device, else from `plan`.
+    /// Gives main a tree of its own holding the host directory (§11, `mkgefs -d`), in the
+    /// next sync. Data blocks come from the files when there is a device, else from `plan`.
     /// main's old root leaf, shared with `empty`, is deadlisted under `Kdlist(2, 0)`; the old
     /// snapshot tree leaf is freed.
-    public func populate(_ scan: HostScan, plan: DataPlan) throws {
-        var summary = PopulateSummary()
-        summary.skipped = scan.warnings.count
+    ///
+    /// Blocks are placed as they always were: every data block first (in qid order), then the
+    /// tree's leaves, then its pivots level by level. The data pass keeps its `Kdat` records in
+    /// a temporary file until the tree pass, and tree nodes are written as they are placed, so
+    /// memory holds no per-file state beyond the census.
+    public func populate(_ census: HostCensus, plan: DataPlan) throws {
+        let feed = PopulateFeed(census: census, plan: device == nil ? plan : nil)
         let gen = Formatter.mainGen
-        var data: [Record] = []
-        var entries: [Record] = [rootEntry(qid: 0)]
-        var ups: [Record] = [Formatter.up(0, .root)]
-        for (i, e) in scan.entries.enumerated() {
-            let key = Key.ent(parent: e.parent, name: e.name)
-            let x = Xdir(qidPath: e.qid, mode: (e.isDirectory ? Mode.dir : 0) | e.permissions, atime: e.mtime,
-                         mtime: e.mtime, length: UInt64(e.length), uid: 1, gid: 1, muid: 1)
-            entries.append(Record(key: key.encode(), value: x.encode()))
-            if e.isDirectory {
-                summary.directories += 1
-                ups.append(Formatter.up(e.qid, key))
-                continue
-            }
-            summary.files += 1
-            let before = data.count
-            try forEachDataBlock(i, e, plan) { off, block in
-                let addr = try allocator.alloc()
-                try device?.write(block, at: addr)
-                var w = ByteWriter(capacity: Format.pointerSize)
-                BlockPointer(addr: addr, hash: device == nil ? 0 : Formatter.format.hash(block), gen: gen).encode(into: &w)
-                data.append(Record(key: Key.dat(qid: e.qid, offset: UInt64(off)).encode(), value: w.bytes))
-            }
-            summary.holes += e.blockCount - (data.count - before)
-        }
-        summary.dataBlocks = data.count
-        entries.sort { compareKeys($0.key, $1.key) < 0 }
-        // Kdat < Kent < Kup; each list is already in key order.
-        summary.tree = try TreeBuilder.build(data + entries + ups) { try place($0.encodeBlock(), gen: gen) }
+        let dataKeys = try writeData(feed)
+        var summary = PopulateSummary(directories: census.directoryCount, files: census.files, dataBlocks: dataKeys.count,
+                                      holes: census.blocks - dataKeys.count, skipped: census.warnings.count)
+        summary.tree = try buildMain(feed, dataKeys)
         let dead = DeadlistBlock(next: .null, addresses: [emptyRoot.addr])
         let dl = try place(Formatter.format.encodeDeadlistBlock(dead), gen: gen)
         let oldSnap = snapRoot
@@ -143,21 +124,64 @@ public final class Formatter {
         snapRoot = try place(leaf.encodeBlock(), gen: gen)
         try allocator.free(oldSnap.addr)
         try allocator.compressLogs(longerThan: Formatter.compressAbove)
-        nextqid = scan.nextqid
+        nextqid = census.nextqid
         populated = summary
         try sync()
     }
 
-    /// The non-hole blocks of entry `i`: read from the file when writing, else as planned.
-    func forEachDataBlock(_ i: Int, _ e: HostEntry, _ plan: DataPlan, _ body: (Int64, [UInt8]) throws -> Void) throws {
-        if device != nil {
-            guard e.length > 0 else { return }
-            let f = try HostFile(e.path)
-            defer { f.close() }
-            try f.forEachDataBlock(length: e.length, body)
-        } else {
-            let empty = [UInt8]()
-            for b in plan.dataBlocks(of: i, e) { try body(Int64(b) * Format.blockSize64, empty) }
+    /// The data pass: every data block allocated (and written) in qid order, its `Kdat` record
+    /// kept for the tree.
+    func writeData(_ feed: PopulateFeed) throws -> DataKeys {
+        var dataKeys = try DataKeys(spill: device != nil)
+        try feed.forEachDataBlock { qid, off, block in
+            let addr = try allocator.alloc()
+            try device?.write(block, at: addr)
+            var w = ByteWriter(capacity: Format.pointerSize)
+            BlockPointer(addr: addr, hash: device == nil ? 0 : Formatter.format.hash(block), gen: Formatter.mainGen).encode(into: &w)
+            try dataKeys.append(Record(key: Key.dat(qid: qid, offset: UInt64(off)).encode(), value: w.bytes))
+        }
+        return dataKeys
+    }
+
+    /// main's tree, in key order: the data keys, the entries, the root's entry, the Kup
+    /// records. Nodes are written as they are placed, leaves first, then the pivots.
+    func buildMain(_ feed: PopulateFeed, _ dataKeys: DataKeys) throws -> BuiltTree {
+        var tree = TreeStream(pivotsLast: true) { [unowned self] node in
+            let block = node.encodeBlock()
+            let addr = try allocator.alloc()
+            try device?.write(block, at: addr)
+            return BlockPointer(addr: addr, hash: Formatter.format.hash(block), gen: Formatter.mainGen)
+        }
+        try dataKeys.forEach { try tree.add($0) }
+        try feed.forEachEntry { try tree.add($0) }
+        try tree.add(rootEntry(qid: 0))
+        try tree.add(Formatter.up(0, .root))
+        for (qid, key) in feed.ups { try tree.add(Formatter.up(qid, key)) }
+        return try tree.finish()
+    }
+
+    /// main's `Kdat` records between the data pass and the tree pass: in a temporary file when
+    /// writing; a plan only counts them, and gives back as many of the same size.
+    struct DataKeys {
+        static let size = 17 + Format.pointerSize
+        let spill: SpillFile?
+        private(set) var count = 0
+
+        init(spill: Bool) throws { self.spill = spill ? try SpillFile() : nil }
+
+        mutating func append(_ record: Record) throws {
+            try spill?.append(record.key + record.value)
+            count += 1
+        }
+
+        func forEach(_ body: (Record) throws -> Void) throws {
+            if let spill {
+                try spill.rewind()
+                while let r = try spill.read(DataKeys.size) { try body(Record(key: Array(r[..<17]), value: Array(r[17...]))) }
+            } else {
+                let value = [UInt8](repeating: 0, count: Format.pointerSize)
+                for i in 0..<count { try body(Record(key: Key.dat(qid: 0, offset: UInt64(i)).encode(), value: value)) }
+            }
         }
     }
 
@@ -194,18 +218,18 @@ public final class Formatter {
     /// Writes a whole image to `device`. Before anything else it zeroes `sb0`, the new `sb1`
     /// and every old superblock location given, and flushes, so that an interrupted format
     /// leaves no image that claims to be valid; the image itself follows in §10's order.
-    public static func write(to device: BlockDevice, layout: Layout, options: FormatOptions, scan: HostScan?,
+    public static func write(to device: BlockDevice, layout: Layout, options: FormatOptions, census: HostCensus?,
                              plan: DataPlan?, oldSuperblocks: [Int64] = []) throws -> FormatResult {
         try device.zeroSuperblocks(at: [0, layout.sb1] + oldSuperblocks)
-        return try build(layout: layout, options: options, device: device, scan: scan, plan: plan)
+        return try build(layout: layout, options: options, device: device, census: census, plan: plan)
     }
 
-    /// Plans or writes a whole image: the fresh format, then the populate when there is a scan.
+    /// Plans or writes a whole image: the fresh format, then the populate when there is a census.
     public static func build(layout: Layout, options: FormatOptions, device: BlockDevice?,
-                             scan: HostScan?, plan: DataPlan?) throws -> FormatResult {
+                             census: HostCensus?, plan: DataPlan?) throws -> FormatResult {
         let f = Formatter(layout: layout, options: options, device: device)
         try f.formatFresh()
-        if let scan { try f.populate(scan, plan: plan ?? .upperBound(scan)) }
+        if let census { try f.populate(census, plan: plan ?? .upperBound(census)) }
         return try f.finish()
     }
 }

@@ -4,15 +4,16 @@
 /// The populate streams: data blocks are written as they are read and tree nodes as soon as
 /// they are complete, straight to the device (nothing of the image is committed yet: every
 /// superblock location was zeroed first); the logs, ream's blocks, the arena copies and the
-/// superblocks follow in §10's order. Memory holds the scan, a sort order of its entries, two
-/// bits per block and a few nodes, never a file.
+/// superblocks follow in §10's order. Memory holds the census (a record per directory), the
+/// entries of the directories being walked, two bits per block and a few nodes: nothing per file.
 ///
 /// Placement (the writer's choice, §11): populate blocks are taken lowest first, arena after
 /// arena, each arena keeping the genuine allocator's reserve plus `spareBlocks` free; so every
 /// arena's added blocks are one or two runs and its log stays one block.
 ///
-/// Without a device it only plans: every allocation and tree is made as for real, nothing is
-/// read from the files beyond what the `DataPlan` says, and nothing is written.
+/// Without a device it only plans: every allocation and tree is made as for real from the
+/// census and the `DataPlan`'s count (records of the same sizes), the host is not read, and
+/// nothing is written.
 public final class Formatter9 {
     public let layout: Layout9
     public let options: FormatOptions
@@ -61,63 +62,33 @@ public final class Formatter9 {
         return BlockPointer(addr: addr, hash: Formatter9.format.hash(block), gen: Ream9.mainGen)
     }
 
-    /// Gives main a tree of its own holding the scanned host directory (§11, "Populating
-    /// main"): qids from 3, the scan's modes and times, uid, gid and muid 1 (the user), the
+    /// Gives main a tree of its own holding the host directory (§11, "Populating main"): qids
+    /// from 3, the host's modes and times, uid, gid and muid 1 (the user), the
     /// root as ream makes it but with the format time, a Kup for every directory, holes for
     /// all-zero blocks. Records go to the tree in key order: Kdat (by qid and offset), Kent (by
-    /// parent, name length, name; the root's `Kent(−1, "")` last), Kup (by qid).
-    public func populate(_ scan: HostScan, plan: DataPlan) throws {
-        var summary = PopulateSummary()
-        summary.skipped = scan.warnings.count
+    /// parent, name length, name; the root's `Kent(−1, "")` last), Kup (by qid). Data blocks
+    /// come from the files when there is a device, else from `plan`.
+    public func populate(_ census: HostCensus, plan: DataPlan) throws {
+        let feed = PopulateFeed(census: census, plan: device == nil ? plan : nil)
         var tree = TreeStream { [unowned self] node in try self.place(node.encodeBlock()) }
-        for (i, e) in scan.entries.enumerated() {
-            if e.isDirectory { summary.directories += 1; continue }
-            summary.files += 1
-            var blocks = 0
-            try forEachDataBlock(i, e, plan) { off, block in
-                var pointer = ByteWriter(capacity: Format.pointerSize)
-                try place(block).encode(into: &pointer)
-                try tree.add(Record(key: Key.dat(qid: e.qid, offset: UInt64(off)).encode(), value: pointer.bytes))
-                blocks += 1
-            }
-            summary.dataBlocks += blocks
-            summary.holes += e.blockCount - blocks
+        var dataBlocks = 0
+        try feed.forEachDataBlock { qid, off, block in
+            var pointer = ByteWriter(capacity: Format.pointerSize)
+            try place(block).encode(into: &pointer)
+            try tree.add(Record(key: Key.dat(qid: qid, offset: UInt64(off)).encode(), value: pointer.bytes))
+            dataBlocks += 1
         }
-        let order = scan.entries.indices.sorted { a, b in
-            let x = scan.entries[a], y = scan.entries[b]
-            if x.parent != y.parent { return x.parent < y.parent }
-            if x.name.count != y.name.count { return x.name.count < y.name.count }
-            return x.name.lexicographicallyPrecedes(y.name)
-        }
-        for i in order {
-            let e = scan.entries[i]
-            let x = Xdir(qidPath: e.qid, mode: (e.isDirectory ? Mode.dir : 0) | (e.permissions & 0o777), atime: e.mtime,
-                         mtime: e.mtime, length: UInt64(e.length), uid: 1, gid: 1, muid: 1)
-            try tree.add(Record(key: Key.ent(parent: e.parent, name: e.name).encode(), value: x.encode()))
-        }
+        try feed.forEachEntry { try tree.add($0) }
         try tree.add(Ream9.rootEntry(qid: Ream9.mainRootQid, time: options.time))
         try tree.add(Ream9.up(Ream9.mainRootQid, .root))
-        for e in scan.entries where e.isDirectory {
-            try tree.add(Ream9.up(e.qid, .ent(parent: e.parent, name: e.name)))
-        }
+        for (qid, key) in feed.ups { try tree.add(Ream9.up(qid, key)) }
+        var summary = PopulateSummary(directories: census.directoryCount, files: census.files, dataBlocks: dataBlocks,
+                                      holes: census.blocks - dataBlocks, skipped: census.warnings.count)
         summary.tree = try tree.finish()
         mainRoot = summary.tree.root
         mainHeight = summary.tree.height
-        nextqid = scan.nextqid
+        nextqid = census.nextqid
         populated = summary
-    }
-
-    /// The non-hole blocks of entry `i`: read from the file when writing, else as planned.
-    func forEachDataBlock(_ i: Int, _ e: HostEntry, _ plan: DataPlan, _ body: (Int64, [UInt8]) throws -> Void) throws {
-        if device != nil {
-            guard e.length > 0 else { return }
-            let f = try HostFile(e.path)
-            defer { f.close() }
-            try f.forEachDataBlock(length: e.length, body)
-        } else {
-            let empty = [UInt8]()
-            for b in plan.dataBlocks(of: i, e) { try body(Int64(b) * Format.blockSize64, empty) }
-        }
     }
 
     /// Writes what is left in §10's order: pass 0 the log blocks and ream's tree blocks (main's
@@ -162,17 +133,17 @@ public final class Formatter9 {
     /// Writes a whole image to `device`. Before anything else it zeroes `sb0`, `sb1` and every
     /// old superblock location given, and flushes, so that an interrupted format leaves no image
     /// that claims to be valid; the image itself follows in §10's order.
-    public static func write(to device: BlockDevice, layout: Layout9, options: FormatOptions, scan: HostScan?,
+    public static func write(to device: BlockDevice, layout: Layout9, options: FormatOptions, census: HostCensus?,
                              plan: DataPlan?, oldSuperblocks: [Int64] = []) throws -> Format9Result {
         try device.zeroSuperblocks(at: [0, layout.sb1] + oldSuperblocks)
-        return try build(layout: layout, options: options, device: device, scan: scan, plan: plan)
+        return try build(layout: layout, options: options, device: device, census: census, plan: plan)
     }
 
     /// Plans or writes a whole image: ream, then the populate when there is a scan.
     public static func build(layout: Layout9, options: FormatOptions, device: BlockDevice?,
-                             scan: HostScan?, plan: DataPlan?) throws -> Format9Result {
+                             census: HostCensus?, plan: DataPlan?) throws -> Format9Result {
         let f = Formatter9(layout: layout, options: options, device: device)
-        if let scan { try f.populate(scan, plan: plan ?? .upperBound(scan)) }
+        if let census { try f.populate(census, plan: plan ?? .upperBound(census)) }
         return try f.finish()
     }
 }

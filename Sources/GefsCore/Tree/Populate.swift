@@ -19,9 +19,46 @@ public struct HostEntry: Equatable, Sendable {
 
     /// Blocks the file spans, holes included.
     public var blockCount: Int { Int((length + Format.blockSize64 - 1) / Format.blockSize64) }
+
+    /// Its key in the file tree, `Kent(parent, name)`.
+    public var key: Key { .ent(parent: parent, name: name) }
+
+    /// Its directory entry as a populate writes it (both formats, §11): the host's mode bits and
+    /// modification time (as atime too), uid, gid and muid 1.
+    public var xdir: Xdir {
+        Xdir(qidPath: qid, mode: (isDirectory ? Mode.dir : 0) | (permissions & 0o777), atime: mtime, mtime: mtime,
+             length: UInt64(length), uid: 1, gid: 1, muid: 1)
+    }
+
+    /// Its `Kent` record.
+    public var record: Record { Record(key: key.encode(), value: xdir.encode()) }
+
+    /// The order of entries' keys within a directory: by name length, then name bytes.
+    public static func keyOrder(_ a: HostEntry, _ b: HostEntry) -> Bool {
+        a.name.count != b.name.count ? a.name.count < b.name.count : a.name.lexicographicallyPrecedes(b.name)
+    }
+
+    /// Reads the file's `length` bytes and calls `body` with the offset and contents of every
+    /// block that is not all zeros (see `HostFile.forEachDataBlock`).
+    public func forEachDataBlock(_ body: (Int64, [UInt8]) throws -> Void) throws {
+        guard !isDirectory, length > 0 else { return }
+        let f = try HostFile(path)
+        defer { f.close() }
+        try f.forEachDataBlock(length: length, body)
+    }
 }
 
-/// What a scan of a host directory found: entries in the order they get their qids.
+extension HostEntry {
+    /// The entry for a directory or regular file of host status `st`.
+    init(path: [UInt8], name: [UInt8], parent: UInt64, qid: UInt64, status st: HostStatus) {
+        let isDirectory = st.kind == .directory
+        self.init(path: path, name: name, parent: parent, qid: qid, isDirectory: isDirectory, permissions: st.permissions,
+                  mtime: st.mtime, length: isDirectory ? 0 : st.size)
+    }
+}
+
+/// What a scan of a host directory found: entries in the order they get their qids. For tests
+/// and small trees; mkgefs keeps only the `HostCensus`.
 public struct HostScan: Equatable, Sendable {
     public var root: String
     /// Depth first, names in byte order, each directory before its contents; qids ascend.
@@ -37,45 +74,52 @@ public struct HostScan: Equatable, Sendable {
 /// Copying a host directory into a file tree, like `mke2fs -d` (FORMAT.md §11).
 public enum Populate {
     /// Scans `root` (itself may be a symbolic link to a directory) without following the
-    /// symbolic links below it. Directories and regular files are kept;
-    /// symbolic links, devices, FIFOs, sockets, names gefs cannot hold and directories met twice
-    /// are skipped with one warning each. Every kept file and directory is opened once, so an
-    /// unreadable one fails the scan, before anything is written.
-    public static func scan(_ root: String, firstQid: UInt64 = 3, names: NameRule = .gefs8) throws -> HostScan {
+    /// symbolic links below it, depth first, names in byte order, giving qids from `firstQid`.
+    /// Directories and regular files are kept (`visit` gets each, in qid order); symbolic links,
+    /// devices, FIFOs, sockets, names gefs cannot hold and directories met twice are skipped with
+    /// one warning each. Every kept file and directory is opened once, so an unreadable one fails
+    /// the scan, before anything is written. Memory: the pending names of the directories being
+    /// walked, and a `CensusDirectory` per directory.
+    public static func census(_ root: String, firstQid: UInt64 = 3, names: NameRule = .gefs8,
+                              visit: (HostEntry) throws -> Void = { _ in }) throws -> HostCensus {
         let rootPath = Array(root.utf8)
         let st = try HostStatus.of(rootPath, follow: true)
         guard st.kind == .directory else { throw PopulateError.notDirectory(root) }
-        var result = HostScan(root: root, entries: [], warnings: [], nextqid: firstQid)
+        var census = HostCensus(root: rootPath, firstQid: firstQid, names: names)
         var seen: Set<[UInt64]> = [st.identity]
         // Pending names, last to visit first: children are pushed in reverse byte order.
         var stack: [(path: [UInt8], name: [UInt8], parent: UInt64)] = []
-        for name in try HostDirectory.names(rootPath).reversed() { stack.append((HostDirectory.join(rootPath, name), name, 0)) }
+        func push(_ path: [UInt8], _ qid: UInt64) throws {
+            for child in try HostDirectory.names(path).reversed() { stack.append((HostDirectory.join(path, child), child, qid)) }
+        }
+        try push(rootPath, 0)
         while let (path, name, parent) = stack.popLast() {
             if let why = unholdable(name, names) {
-                result.warnings.append("skipped \(printable(path)): \(why)")
+                census.warnings.append("skipped \(printable(path)): \(why)")
                 continue
             }
             let st = try HostStatus.of(path)
             guard st.kind == .directory || st.kind == .regular else {
-                result.warnings.append("skipped \(printable(path)): \(st.kind.name)")
+                census.warnings.append("skipped \(printable(path)): \(st.kind.name)")
                 continue
             }
             if st.kind == .directory, !seen.insert(st.identity).inserted {
-                result.warnings.append("skipped \(printable(path)): directory already copied (a bind mount loop)")
+                census.warnings.append("skipped \(printable(path)): directory already copied (a bind mount loop)")
                 continue
             }
-            let qid = result.nextqid
-            result.nextqid += 1
-            result.entries.append(HostEntry(path: path, name: name, parent: parent, qid: qid,
-                                            isDirectory: st.kind == .directory, permissions: st.permissions,
-                                            mtime: st.mtime, length: st.kind == .directory ? 0 : st.size))
-            if st.kind == .directory {
-                for child in try HostDirectory.names(path).reversed() { stack.append((HostDirectory.join(path, child), child, qid)) }
-            } else {
-                try HostFile(path).close()
-            }
+            let e = census.add(path: path, name: name, parent: parent, status: st)
+            try visit(e)
+            if e.isDirectory { try push(path, e.qid) } else { try HostFile(path).close() }
         }
-        return result
+        census.closeAll()
+        return census
+    }
+
+    /// Every entry of `root` at once (see `census`), for tests and small trees.
+    public static func scan(_ root: String, firstQid: UInt64 = 3, names: NameRule = .gefs8) throws -> HostScan {
+        var entries: [HostEntry] = []
+        let census = try census(root, firstQid: firstQid, names: names) { entries.append($0) }
+        return HostScan(root: root, entries: entries, warnings: census.warnings, nextqid: census.nextqid)
     }
 
     /// Which names a format's file server accepts (§9.5 of each format's text).
@@ -99,35 +143,19 @@ public enum Populate {
     }
 }
 
-/// Which blocks of each file hold data (the rest are holes): what placing a populated tree
-/// needs to know of the files' contents.
+/// How many data blocks a populate writes (holes are not written): all that is needed to place
+/// it, since every `Kdat` record has the same size.
 public struct DataPlan: Equatable, Sendable {
-    /// Per entry index of the scan, the indices of the blocks that are not all zeros;
-    /// nil when every block counts.
-    var blocks: [Int: [Int]]
     /// Data blocks over all files.
     public let dataBlocks: Int
 
     /// Every block of every file, holes not looked for: the most a populate can need.
-    public static func upperBound(_ scan: HostScan) -> DataPlan {
-        DataPlan(blocks: [:], dataBlocks: scan.entries.reduce(0) { $0 + $1.blockCount })
-    }
+    public static func upperBound(_ census: HostCensus) -> DataPlan { DataPlan(dataBlocks: census.blocks) }
 
-    /// Reads every file to find its all-zero blocks.
-    public static func read(_ scan: HostScan) throws -> DataPlan {
-        var blocks: [Int: [Int]] = [:]
+    /// Reads every file to count its blocks that are not all zeros.
+    public static func read(_ census: HostCensus) throws -> DataPlan {
         var total = 0
-        for (i, e) in scan.entries.enumerated() where !e.isDirectory && e.length > 0 {
-            let f = try HostFile(e.path)
-            defer { f.close() }
-            var list: [Int] = []
-            try f.forEachDataBlock(length: e.length) { off, _ in list.append(Int(off / Format.blockSize64)) }
-            total += list.count
-            blocks[i] = list
-        }
-        return DataPlan(blocks: blocks, dataBlocks: total)
+        try census.walk(entry: { e in try e.forEachDataBlock { _, _ in total += 1 } })
+        return DataPlan(dataBlocks: total)
     }
-
-    /// Block indices of entry `i` that hold data.
-    func dataBlocks(of i: Int, _ e: HostEntry) -> [Int] { blocks[i] ?? Array(0..<e.blockCount) }
 }

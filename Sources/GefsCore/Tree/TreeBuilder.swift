@@ -21,7 +21,12 @@ public enum TreeBuilder {
     /// returns a pointer to it; it is called for every leaf in key order, then for every pivot
     /// level by level. An empty record list gives one empty root leaf.
     public static func build(_ records: [Record], place: (Node) throws -> BlockPointer) rethrows -> BuiltTree {
-        var level = try placeLevel(records, kind: .leaf, place: place)
+        try stack(placeLevel(records, kind: .leaf, place: place), place: place)
+    }
+
+    /// Places the pivot levels over `leaves` (placed already, left to right), level by level.
+    static func stack(_ leaves: [Placed], place: (Node) throws -> BlockPointer) rethrows -> BuiltTree {
+        var level = leaves
         var perLevel = [level.count]
         while level.count > 1 {
             let refs = level.map { Record(key: $0.low, value: ChildRef(bp: $0.bp, fill: $0.fill).encode()) }

@@ -18,9 +18,16 @@ public struct TreeStream {
 
     let place: (Node) throws -> BlockPointer
     var levels: [Level] = [Level()]
+    /// With pivots placed last: the leaves placed so far.
+    var leaves: [TreeBuilder.Placed]?
 
-    /// `place` stores one node and returns a pointer to it.
-    public init(place: @escaping (Node) throws -> BlockPointer) { self.place = place }
+    /// `place` stores one node and returns a pointer to it. With `pivotsLast`, the pivots are
+    /// placed only after every leaf, level by level, as `TreeBuilder` places them (the leaves'
+    /// lowest keys and pointers are kept until then: one record per leaf).
+    public init(pivotsLast: Bool = false, place: @escaping (Node) throws -> BlockPointer) {
+        self.place = place
+        leaves = pivotsLast ? [] : nil
+    }
 
     static func kind(_ level: Int) -> Node.Kind { level == 0 ? .leaf : .pivot }
 
@@ -46,6 +53,10 @@ public struct TreeStream {
         let node = Node(kind: TreeStream.kind(k), records: records)
         let bp = try place(node)
         levels[k].placed += 1
+        if k == 0, leaves != nil {
+            leaves?.append(TreeBuilder.Placed(low: records.first?.key ?? [], bp: bp, fill: node.fill))
+            return
+        }
         try add(Record(key: records.first?.key ?? [], value: ChildRef(bp: bp, fill: node.fill).encode()), level: k + 1)
     }
 
@@ -70,6 +81,7 @@ public struct TreeStream {
                 return BuiltTree(root: bp, height: k + 1, nodesPerLevel: levels[0...k].map(\.placed))
             }
             try emit(last, level: k)
+            if k == 0, let leaves { return try TreeBuilder.stack(leaves, place: place) }
             k += 1
         }
     }
