@@ -122,6 +122,16 @@ final class LayeringTests: XCTestCase {
     }
 
     /// The reading above finds a use that breaks the table (so that a passing run means something).
+    /// Host I/O by system call (opening, positional reads and writes, directory calls) is the
+    /// Device layer's: every other folder goes through its types.
+    func testRawHostIOIsInDevice() throws {
+        let calls = #"\b(Glibc\.open|openat|pread|pwrite|pwritev|preadv|mkdirat|unlinkat|fstatat|opendir|ftruncate|fchmod|futimens)\s*\("#
+        for f in try sources() where f.folder != "Device" {
+            let found = LayeringTests.matches("(" + calls + ")", LayeringTests.code(f.text))
+            XCTAssertEqual(found, [], "\(f.path) calls the host directly; raw I/O lives in Device/")
+        }
+    }
+
     func testAnUpwardUseIsFound() {
         let code = LayeringTests.code("""
             // Replay is mentioned here

@@ -340,8 +340,8 @@ public final class Restorer {
         var (ns, damage) = try namespace(chosen)
         report.missing = ns.select(paths: options.paths, globs: options.globs)
         for m in report.missing { events.note?("lost: \(m): no such file or directory in \(chosen.tree.name)") }
-        let host: HostTree
-        do { host = try HostTree(path: dest) } catch let e as HostError { report.hostError = e.description; return }
+        let host: HostDestination
+        do { host = try HostDestination(path: dest) } catch let e as HostError { report.hostError = e.description; return }
         host.protect(imagePath)
         var items: [Item] = []
         for (i, p) in ns.placements.enumerated() where p.entry >= 0 && !p.path.isEmpty {
@@ -394,7 +394,7 @@ struct DataPass {
     let restorer: Restorer
     let ns: Namespace
     var items: [Item]
-    let host: HostTree?
+    let host: HostDestination?
     let sink: StreamSink?
     typealias Item = Restorer.Item
 
@@ -426,7 +426,7 @@ struct DataPass {
         init(ops: [Op], pointers: [BlockPointer]) { self.ops = ops; self.pointers = pointers }
     }
 
-    init(restorer: Restorer, ns: Namespace, items: [Item], host: HostTree?, sink: StreamSink?) {
+    init(restorer: Restorer, ns: Namespace, items: [Item], host: HostDestination?, sink: StreamSink?) {
         self.restorer = restorer; self.ns = ns; self.items = items; self.host = host; self.sink = sink
         bytesTotal = Int64(clamping: items.reduce(UInt64(0)) { $0 &+ $1.length })
     }
@@ -582,7 +582,7 @@ struct DataPass {
             case .exists:
                 skip(i, "\(p.display): skipped: \(host.show(p.path)) exists (-o replaces it)")
             }
-        } catch let c as HostTree.Conflict {
+        } catch let c as HostDestination.Conflict {
             skip(i, "\(p.display): skipped: \(host.show(p.path)): it or a directory on its way \(c.why) (-o replaces it)")
         }
     }
@@ -667,7 +667,7 @@ struct DataPass {
         stopQid = items[i].qid
         restorer.report.stoppedAt = placement(i).display
         if let fd = fds[i] {
-            close(fd)
+            HostDestination.close(fd)
             fds[i] = nil
             let p = placement(i)
             if let host, let dfd = p.parent.map({ try? host.open($0, ns.placements, overwrite: false) }) ?? host.root {
@@ -688,14 +688,14 @@ struct DataPass {
                      "its length \(t.length) is more than the host file system holds", in: restorer.report.tree)), filled: false)
                 if items[i].state != .open { return }
                 items[i].state = .lost
-                if let fd = fds[i] { close(fd); fds[i] = nil }
+                if let fd = fds[i] { HostDestination.close(fd); fds[i] = nil }
                 if let host { host.remove(in: (try? p.parent.map { try host.open($0, ns.placements, overwrite: false) } ?? host.root) ?? host.root, p.name) }
                 return
             }
             if options.metadata, let fd = fds[i] {
-                try HostTree.setMetadata(fd, perm: e.dir.mode, atime: e.dir.atime, mtime: e.dir.mtime, rel: host?.show(p.path) ?? p.display)
+                try HostDestination.setMetadata(fd, perm: e.dir.mode, atime: e.dir.atime, mtime: e.dir.mtime, rel: host?.show(p.path) ?? p.display)
             }
-            if let fd = fds[i] { close(fd); fds[i] = nil }
+            if let fd = fds[i] { HostDestination.close(fd); fds[i] = nil }
             sinks[i] = nil
             bytesDone += Int64(items[i].length - min(items[i].length, items[i].written))
             restorer.events.progress?("restore", bytesDone, bytesTotal)
@@ -715,7 +715,7 @@ struct DataPass {
             let p = placement(i)
             let e = ns.entries[p.entry]
             let fd = try host.open(items[i].placement, ns.placements, overwrite: false)
-            try HostTree.setMetadata(fd, perm: e.dir.mode, atime: e.dir.atime, mtime: e.dir.mtime, rel: host.show(p.path))
+            try HostDestination.setMetadata(fd, perm: e.dir.mode, atime: e.dir.atime, mtime: e.dir.mtime, rel: host.show(p.path))
         }
     }
 

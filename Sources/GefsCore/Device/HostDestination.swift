@@ -16,14 +16,16 @@ public struct HostError: Error, CustomStringConvertible {
     }
 }
 
-/// The destination directory tree. Every name is resolved one component at a time from DEST's
-/// own descriptor with `openat`/`mkdirat` and O_NOFOLLOW, so that neither a name from the image
-/// (checked by `Namespace.safe` besides) nor a symbolic link already in DEST leads outside it.
-final class HostTree {
+/// A destination directory tree on the host (gefs-restore's DEST). Every name is resolved one
+/// component at a time from DEST's own descriptor with `openat`/`mkdirat` and O_NOFOLLOW, so
+/// that neither a name from the image (checked by `Namespace.safe` besides) nor a symbolic
+/// link already in DEST leads outside it. Which directories go where is the caller's
+/// (`Restore/DestinationDirectories.swift`); this type only makes and opens them.
+final class HostDestination {
     let path: String
     let root: Int32
-    /// Open directory descriptors by placement index.
-    var dirs: [Int: Int32] = [:]
+    /// Open directory descriptors by the caller's key (a placement), at most `maxOpenDirs`.
+    private var dirs: [Int: Int32] = [:]
     /// The image's device and inode: never replaced, whatever DEST holds.
     var image: (dev: UInt64, ino: UInt64)?
 
@@ -46,8 +48,8 @@ final class HostTree {
     }
 
     deinit {
-        for fd in dirs.values { close(fd) }
-        close(root)
+        for fd in dirs.values { Glibc.close(fd) }
+        Glibc.close(root)
     }
 
     func show(_ rel: [UInt8]) -> String { rel.isEmpty ? path : path + "/" + printable(rel) }
@@ -69,6 +71,21 @@ final class HostTree {
 
     enum Made { case created, existed }
 
+    /// The directory descriptor kept for `key`, if any.
+    func cached(_ key: Int) -> Int32? { dirs[key] }
+
+    /// Keeps `fd` open for `key`; past `maxOpenDirs` the kept ones are closed first.
+    func keep(_ fd: Int32, for key: Int) {
+        if dirs.count >= HostDestination.maxOpenDirs {
+            for fd in dirs.values { Glibc.close(fd) }
+            dirs.removeAll(keepingCapacity: true)
+        }
+        dirs[key] = fd
+    }
+
+    /// Closes a descriptor this type opened and handed out (a file's).
+    static func close(_ fd: Int32) { Glibc.close(fd) }
+
     /// Makes (or finds) the directory `name` in `dir` and opens it. A non-directory in its way
     /// is replaced with `overwrite`, else reported through the thrown `Conflict`.
     struct Conflict: Error { var why: String }
@@ -88,31 +105,6 @@ final class HostTree {
         let fd = withCString(name) { openat(dir, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         guard fd >= 0 else { throw HostError.errno(show(rel), "open") }
         return (fd, made)
-    }
-
-    /// The descriptor of a placed directory, making it and the directories above it as needed.
-    /// `placements[i].parent` chains up to the root (DEST) or to lost+found (under DEST).
-    func open(_ i: Int, _ placements: [Placement], overwrite: Bool, made: ((Int, Made) -> Void)? = nil) throws -> Int32 {
-        if placements[i].path.isEmpty { return root }
-        if let fd = dirs[i] { return fd }
-        let p = placements[i]
-        let parentFD: Int32
-        if let up = p.parent { parentFD = try open(up, placements, overwrite: overwrite, made: made) } else if p.orphan && p.path != Namespace.lostFound {
-            parentFD = try lostFound(placements, overwrite: overwrite, made: made)
-        } else { parentFD = root }
-        let (fd, how) = try directory(in: parentFD, p.name, rel: p.path, overwrite: overwrite)
-        made?(i, how)
-        if dirs.count >= HostTree.maxOpenDirs {
-            for fd in dirs.values { close(fd) }
-            dirs.removeAll(keepingCapacity: true)
-        }
-        dirs[i] = fd
-        return fd
-    }
-
-    func lostFound(_ placements: [Placement], overwrite: Bool, made: ((Int, Made) -> Void)?) throws -> Int32 {
-        guard let i = placements.firstIndex(where: { $0.path == Namespace.lostFound }) else { return root }
-        return try open(i, placements, overwrite: overwrite, made: made)
     }
 
     enum FileOpen { case opened(Int32), exists }
