@@ -146,22 +146,23 @@ public struct HostNames: Sendable, Equatable {
         ends.append(UInt32(bytes.count))
     }
 
-    /// Releases spare capacity.
-    mutating func shrink() {
-        bytes = Array(bytes)
-        ends = Array(ends)
+    /// The indices of the names in the order `before` gives, which compares two names' bytes.
+    public func order(by before: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> [UInt32] {
+        order(count, name: { $0 }, by: before)
     }
 
-    /// The indices of the names in the order `before` gives, which compares two names' bytes.
-    public func order(by before: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> [Int] {
-        var idx = Array(0..<count)
+    /// `0..<n` in the order `before` gives to their names, `name(i)` being the index of the
+    /// name of `i`.
+    public func order(_ n: Int, name: (UInt32) -> UInt32,
+                      by before: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> [UInt32] {
+        var idx = Array(0..<UInt32(n))
         bytes.withUnsafeBufferPointer { all in
             ends.withUnsafeBufferPointer { ends in
-                func name(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-                    let s = i == 0 ? 0 : Int(ends[i - 1])
-                    return UnsafeBufferPointer(rebasing: all[s..<Int(ends[i])])
+                func bytes(_ i: UInt32) -> UnsafeBufferPointer<UInt8> {
+                    let k = Int(name(i))
+                    return UnsafeBufferPointer(rebasing: all[(k == 0 ? 0 : Int(ends[k - 1]))..<Int(ends[k])])
                 }
-                idx.sort { before(name($0), name($1)) }
+                idx.sort { before(bytes($0), bytes($1)) }
             }
         }
         return idx
@@ -184,7 +185,7 @@ public struct HostNames: Sendable, Equatable {
         out.ends.reserveCapacity(count)
         bytes.withUnsafeBufferPointer { all in
             for i in order(by: HostNames.byteOrder) {
-                out.append(UnsafeBufferPointer(rebasing: all[start(i)..<Int(ends[i])]))
+                out.append(UnsafeBufferPointer(rebasing: all[start(Int(i))..<Int(ends[Int(i)])]))
             }
         }
         return out

@@ -122,9 +122,10 @@ public struct HostCensus: Sendable {
     /// The entries of directory `d` (open as `dir`, at host path `path`) the census kept, with
     /// their qids.
     func listing(of d: CensusDirectory, in dir: OpenHostDirectory, at path: [UInt8]) throws -> HostListing {
-        var out = HostListing()
-        var qid = d.firstChild
         let listed = try dir.names(path: path)
+        var out = HostListing(names: listed, parent: d.qid)
+        out.status.reserveCapacity(listed.count)
+        var qid = d.firstChild
         for i in 0..<listed.count {
             let name = listed[i]
             guard Populate.unholdable(name, names) == nil else { continue }
@@ -138,7 +139,7 @@ public struct HostCensus: Sendable {
             case .regular: break
             default: continue
             }
-            out.append(name, parent: d.qid, qid: qid, status: st)
+            out.keep(i, qid: qid, status: st)
             qid += span
         }
         guard qid == d.end else { throw HostCensus.changed(path) }
@@ -150,42 +151,52 @@ public struct HostCensus: Sendable {
     }
 }
 
-/// A directory's entries as a walk finds them, compactly: their names in one buffer, and a few
-/// words of status each.
+/// A directory's entries as a walk finds them, compactly: the directory's names in one buffer
+/// (those left out too), and four words of status for each entry kept.
 public struct HostListing: Sendable {
     struct Status: Sendable {
         var qid: UInt64
         var mtime: Int64
         var length: Int64
-        var permissions: UInt32
-        var isDirectory: Bool
+        /// Permission bits, and `Mode.dir` for a directory.
+        var mode: UInt32
+        /// Its name's index in `names`.
+        var name: UInt32
     }
-    public private(set) var names = HostNames()
-    var status: [Status] = []
+    let names: HostNames
     /// The qid of the directory.
-    var parent: UInt64 = 0
+    let parent: UInt64
+    var status: [Status] = []
+
+    init(names: HostNames, parent: UInt64) {
+        self.names = names
+        self.parent = parent
+    }
 
     public var count: Int { status.count }
 
-    mutating func append(_ name: ArraySlice<UInt8>, parent: UInt64, qid: UInt64, status st: HostStatus) {
-        self.parent = parent
-        names.append(name)
+    /// Keeps name `i` as the next entry.
+    mutating func keep(_ i: Int, qid: UInt64, status st: HostStatus) {
         let isDirectory = st.kind == .directory
-        status.append(Status(qid: qid, mtime: st.mtime, length: isDirectory ? 0 : st.size, permissions: st.permissions,
-                             isDirectory: isDirectory))
+        status.append(Status(qid: qid, mtime: st.mtime, length: isDirectory ? 0 : st.size,
+                             mode: (isDirectory ? Mode.dir : 0) | st.permissions, name: UInt32(i)))
     }
 
-    /// Entry `i` (in byte order of names).
+    /// Entry `i` (entries are in byte order of names).
     public func entry(_ i: Int) -> HostEntry {
         let s = status[i]
-        return HostEntry(name: Array(names[i]), parent: parent, qid: s.qid, isDirectory: s.isDirectory,
-                         permissions: s.permissions, mtime: s.mtime, length: s.length)
+        return HostEntry(name: Array(names[Int(s.name)]), parent: parent, qid: s.qid, isDirectory: s.mode & Mode.dir != 0,
+                         permissions: s.mode & 0o777, mtime: s.mtime, length: s.length)
     }
 
     /// The entries' indices in the order of their keys (`HostEntry.keyOrder`: name length, then
     /// name bytes).
-    public func keyOrder() -> [Int] {
-        names.order { a, b in a.count != b.count ? a.count < b.count : HostNames.byteOrder(a, b) }
+    public func keyOrder() -> [UInt32] {
+        status.withUnsafeBufferPointer { status in
+            names.order(status.count, name: { status[Int($0)].name }) { a, b in
+                a.count != b.count ? a.count < b.count : HostNames.byteOrder(a, b)
+            }
+        }
     }
 }
 

@@ -29,7 +29,7 @@ public final class PopulateFeed {
         entries = spill
         try census.walk(directory: { _, found in
             for i in found.keyOrder() {
-                let r = found.entry(i).record
+                let r = found.entry(Int(i)).record
                 try spill.append(r.key + r.value)
             }
         }, entry: { e, place in try place.forEachDataBlock(of: e) { try body(e.qid, $0, $1) } })
