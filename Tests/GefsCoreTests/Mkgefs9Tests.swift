@@ -132,8 +132,8 @@ final class Mkgefs9Tests: XCTestCase {
         XCTAssertEqual(main.height, 2)
         XCTAssertEqual(result.populate?.tree.height, 2)
         var seen = 0
-        for e in scan.entries {
-            let rel = String(decoding: e.path.dropFirst(src.path.utf8.count), as: UTF8.self)
+        for (e, path) in zip(scan.entries, scan.paths) {
+            let rel = String(decoding: path.dropFirst(src.path.utf8.count), as: UTF8.self)
             let found = try XCTUnwrap(try rb.reader.lookup(main, path: rel), rel)
             let x = found.dir
             XCTAssertEqual(x.qidPath, e.qid, rel)

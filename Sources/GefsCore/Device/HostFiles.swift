@@ -6,7 +6,9 @@ import Musl
 
 /// I/O on the host's own files and directories: the source tree mkgefs copies (`mkgefs -d`)
 /// and the target it is asked to format, looked at before anything is written. Every raw
-/// `stat`, `open`, `pread` and `readdir` of the core is here or in `BlockDevice.swift`.
+/// `stat`, `open`, `pread` and `readdir` of the core is here or in `BlockDevice.swift`. A tree
+/// is walked relative to open directories (`OpenHostDirectory`: `openat`, `fstatat`,
+/// `fdopendir`), never by full path.
 
 /// Why a host file or directory cannot be read. One line, naming the path.
 public enum HostFileError: Error, Equatable, CustomStringConvertible {
@@ -99,43 +101,184 @@ public struct HostStatus: Sendable {
 
 /// A host directory's names.
 public enum HostDirectory {
-    /// The names in a directory, `.` and `..` left out, in byte order.
-    public static func names(_ path: [UInt8]) throws -> [[UInt8]] {
-        guard let dir = withCString(path, { opendir($0) }) else {
-            throw HostFileError.unreadable(printable(path), errnoText())
-        }
-        defer { closedir(dir) }
-        var names: [[UInt8]] = []
-        while true {
-            errno = 0
-            guard let ent = readdir(dir) else {
-                if errno != 0 { throw HostFileError.unreadable(printable(path), errnoText()) }
-                break
-            }
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                Array(raw.prefix { $0 != 0 })
-            }
-            if name == [0x2e] || name == [0x2e, 0x2e] { continue }
-            names.append(name)
-        }
-        return names.sorted { $0.lexicographicallyPrecedes($1) }
-    }
-
     /// `dir/name`.
     public static func join(_ dir: [UInt8], _ name: [UInt8]) -> [UInt8] {
         dir.last == UInt8(ascii: "/") ? dir + name : dir + [UInt8(ascii: "/")] + name
+    }
+
+    /// `dir/name`, `name` given as a slice of a listing.
+    public static func join(_ dir: [UInt8], _ name: ArraySlice<UInt8>) -> [UInt8] {
+        var out = dir
+        if out.last != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
+        out.append(contentsOf: name)
+        return out
+    }
+}
+
+/// Names held compactly: every name's bytes one after another in one buffer, and where each
+/// ends. A directory of a million names costs its names' bytes and 4 bytes each.
+public struct HostNames: Sendable, Equatable {
+    public private(set) var bytes: [UInt8] = []
+    /// `ends[i]` is where name `i` ends in `bytes`.
+    public private(set) var ends: [UInt32] = []
+
+    public init() {}
+
+    public var count: Int { ends.count }
+    public var isEmpty: Bool { ends.isEmpty }
+
+    /// Name `i`.
+    public subscript(i: Int) -> ArraySlice<UInt8> { bytes[start(i)..<Int(ends[i])] }
+
+    /// Where name `i` starts in `bytes`.
+    public func start(_ i: Int) -> Int { i == 0 ? 0 : Int(ends[i - 1]) }
+
+    /// How long name `i` is.
+    public func length(_ i: Int) -> Int { Int(ends[i]) - start(i) }
+
+    public mutating func append<C: Collection>(_ name: C) where C.Element == UInt8 {
+        bytes.append(contentsOf: name)
+        ends.append(UInt32(bytes.count))
+    }
+
+    mutating func append(_ name: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: name)
+        ends.append(UInt32(bytes.count))
+    }
+
+    /// The indices of the names in the order `before` gives, which compares two names' bytes.
+    public func order(by before: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> [UInt32] {
+        order(count, name: { $0 }, by: before)
+    }
+
+    /// `0..<n` in the order `before` gives to their names, `name(i)` being the index of the
+    /// name of `i`.
+    public func order(_ n: Int, name: (UInt32) -> UInt32,
+                      by before: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> [UInt32] {
+        var idx = Array(0..<UInt32(n))
+        bytes.withUnsafeBufferPointer { all in
+            ends.withUnsafeBufferPointer { ends in
+                func bytes(_ i: UInt32) -> UnsafeBufferPointer<UInt8> {
+                    let k = Int(name(i))
+                    return UnsafeBufferPointer(rebasing: all[(k == 0 ? 0 : Int(ends[k - 1]))..<Int(ends[k])])
+                }
+                idx.sort { before(bytes($0), bytes($1)) }
+            }
+        }
+        return idx
+    }
+
+    /// Byte order of two names.
+    public static func byteOrder(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = min(a.count, b.count)
+        if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+            let c = memcmp(pa, pb, n)
+            if c != 0 { return c < 0 }
+        }
+        return a.count < b.count
+    }
+
+    /// The names in byte order.
+    func sorted() -> HostNames {
+        var out = HostNames()
+        out.bytes.reserveCapacity(bytes.count)
+        out.ends.reserveCapacity(count)
+        bytes.withUnsafeBufferPointer { all in
+            for i in order(by: HostNames.byteOrder) {
+                out.append(UnsafeBufferPointer(rebasing: all[start(Int(i))..<Int(ends[Int(i)])]))
+            }
+        }
+        return out
+    }
+}
+
+/// A host directory held open by its descriptor, for looking at what it holds by name
+/// (`fstatat`, `openat`) rather than by path. Closed when released. Paths are asked for only to
+/// name the thing in an error.
+public final class OpenHostDirectory {
+    let fd: Int32
+
+    /// Opens the directory at `path`, following a symbolic link at the end (the root of a
+    /// copy may be one). Throws `HostFileError.unreadable`.
+    public init(_ path: [UInt8]) throws {
+        fd = withCString(path) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else { throw HostFileError.unreadable(printable(path), errnoText()) }
+    }
+
+    init(fd: Int32) { self.fd = fd }
+
+    deinit { _ = Glibc.close(fd) }
+
+    /// Calls `body` with `name` as a NUL-terminated C string.
+    func withName<T>(_ name: ArraySlice<UInt8>, _ body: (UnsafePointer<CChar>) -> T) -> T {
+        var c = [UInt8](); c.reserveCapacity(name.count + 1)
+        c.append(contentsOf: name); c.append(0)
+        return c.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) } }
+    }
+
+    /// The directory `name` in this one, not following a symbolic link; `path` names it in an
+    /// error.
+    public func directory(_ name: ArraySlice<UInt8>, path: () -> [UInt8]) throws -> OpenHostDirectory {
+        let d = withName(name) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        guard d >= 0 else { throw HostFileError.unreadable(printable(path()), errnoText()) }
+        return OpenHostDirectory(fd: d)
+    }
+
+    /// The status of `name` in this directory (`lstat`: a symbolic link is not followed);
+    /// `path` names it in an error.
+    public func status(_ name: ArraySlice<UInt8>, path: () -> [UInt8]) throws -> HostStatus {
+        var st = stat()
+        guard withName(name, { fstatat(fd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else {
+            throw HostFileError.unreadable(printable(path()), errnoText())
+        }
+        return HostStatus(st)
+    }
+
+    /// The file `name` in this directory, open for reading; `path` is its path, for errors.
+    public func file(_ name: ArraySlice<UInt8>, path: @escaping () -> [UInt8]) throws -> HostFile {
+        let f = withName(name) { openat(fd, $0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        guard f >= 0 else { throw HostFileError.unreadable(printable(path()), errnoText()) }
+        return HostFile(fd: f, path: path)
+    }
+
+    /// The names in the directory, `.` and `..` left out, in byte order; `path` names it in an
+    /// error.
+    public func names(path: @autoclosure () -> [UInt8]) throws -> HostNames {
+        let d = dup(fd)
+        guard d >= 0 else { throw HostFileError.unreadable(printable(path()), errnoText()) }
+        guard let dir = fdopendir(d) else {
+            let why = errnoText()
+            _ = Glibc.close(d)
+            throw HostFileError.unreadable(printable(path()), why)
+        }
+        defer { closedir(dir) }
+        rewinddir(dir)
+        var names = HostNames()
+        while true {
+            errno = 0
+            guard let ent = readdir(dir) else {
+                if errno != 0 { throw HostFileError.unreadable(printable(path()), errnoText()) }
+                break
+            }
+            let base = UnsafeRawPointer(ent) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+            let name = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: strlen(base.assumingMemoryBound(to: CChar.self)))
+            if name.count == 1 && name[0] == 0x2e || name.count == 2 && name[0] == 0x2e && name[1] == 0x2e { continue }
+            names.append(name)
+        }
+        return names.sorted()
     }
 }
 
 /// A host file open for reading its blocks.
 public struct HostFile {
     let fd: Int32
-    public let path: [UInt8]
+    let describe: () -> [UInt8]
+    /// Its host path (made when asked for: for messages).
+    public var path: [UInt8] { describe() }
 
-    public init(_ path: [UInt8]) throws {
-        self.path = path
-        fd = withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { throw HostFileError.unreadable(printable(path), errnoText()) }
+    init(fd: Int32, path: @escaping () -> [UInt8]) {
+        self.fd = fd
+        describe = path
     }
 
     public func close() { _ = Glibc.close(fd) }

@@ -12,7 +12,7 @@ public enum NameFault: Equatable, Sendable {
     case dots
 
     /// The first fault of `name`, in the order above, or nil when gefs can hold it.
-    public init?(_ name: [UInt8]) {
+    public init?<Name: Collection>(_ name: Name) where Name.Element == UInt8 {
         if name.isEmpty {
             self = .empty
         } else if name.count > Format.nameMax {
@@ -21,7 +21,7 @@ public enum NameFault: Equatable, Sendable {
             self = .nul
         } else if name.contains(UInt8(ascii: "/")) {
             self = .slash
-        } else if name == [0x2e] || name == [0x2e, 0x2e] {
+        } else if name.count <= 2, name.allSatisfy({ $0 == 0x2e }) {
             self = .dots
         } else {
             return nil

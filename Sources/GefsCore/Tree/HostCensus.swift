@@ -42,96 +42,104 @@ public struct HostCensus: Sendable {
     }
     /// Directories by parent and name (the root left out), as indices of `directories`.
     var index: [Place: Int] = [:]
-    /// Directories the census is still adding to, innermost last, with their entries' name lengths.
-    var open: [(index: Int, lengths: [Int])] = []
+    /// Directories the census is still adding to, innermost last, with how many of their
+    /// entries have names of each length.
+    var open: [(index: Int, lengths: [Int: Int])] = []
 
     init(root: [UInt8], firstQid: UInt64, names: Populate.NameRule) {
         self.root = root
         self.names = names
         nextqid = firstQid
         directories = [CensusDirectory(qid: 0, parent: UInt64.max, name: [], firstChild: firstQid, end: firstQid)]
-        open = [(0, [])]
+        open = [(0, [:])]
     }
 
     /// The populated directories (the root left out).
     public var directoryCount: Int { directories.count - 1 }
 
-    /// Gives the next qid to a kept entry met in the census's walk and records it.
-    mutating func add(path: [UInt8], name: [UInt8], parent: UInt64, status st: HostStatus) -> HostEntry {
+    /// Gives the next qid to a kept entry met in the census's walk, records it and returns
+    /// the qid.
+    mutating func add(name: ArraySlice<UInt8>, parent: UInt64, status st: HostStatus) -> UInt64 {
         while let top = open.last, directories[top.index].qid != parent { close() }
-        let e = HostEntry(path: path, name: name, parent: parent, qid: nextqid, status: st)
+        let qid = nextqid
         nextqid += 1
-        open[open.count - 1].lengths.append(name.count)
-        if e.isDirectory {
-            index[Place(parent: parent, name: name)] = directories.count
-            open.append((directories.count, []))
-            directories.append(CensusDirectory(qid: e.qid, parent: parent, name: name, firstChild: nextqid, end: nextqid))
+        open[open.count - 1].lengths[name.count, default: 0] += 1
+        if st.kind == .directory {
+            index[Place(parent: parent, name: Array(name))] = directories.count
+            open.append((directories.count, [:]))
+            directories.append(CensusDirectory(qid: qid, parent: parent, name: Array(name), firstChild: nextqid, end: nextqid))
         } else {
             files += 1
-            blocks += e.blockCount
+            blocks += HostEntry(name: [], parent: parent, qid: qid, status: st).blockCount
         }
-        return e
+        return qid
     }
 
     /// Ends the innermost open directory: its subtree ends before the next qid.
     mutating func close() {
         let (i, lengths) = open.removeLast()
         directories[i].end = nextqid
-        var runs: [CensusDirectory.LengthRun] = []
-        for n in lengths.sorted() {
-            if runs.last?.length == n { runs[runs.count - 1].count += 1 } else { runs.append(.init(length: n, count: 1)) }
-        }
-        directories[i].nameLengths = runs
+        directories[i].nameLengths = lengths.keys.sorted().map { .init(length: $0, count: lengths[$0]!) }
     }
 
     mutating func closeAll() { while !open.isEmpty { close() } }
 
     /// Walks the host directory again in qid order, keeping what the census kept: `directory`
     /// gets each directory's qid and entries (names in byte order) before any of them is
-    /// visited, `entry` every entry in qid order. Throws `changed` when a directory no longer
-    /// holds what the census found, or the files span other blocks.
-    public func walk(directory: (UInt64, [HostEntry]) throws -> Void = { _, _ in },
-                     entry: (HostEntry) throws -> Void = { _ in }) throws {
-        let top = try entries(of: directories[0], at: root)
+    /// visited, `entry` every entry in qid order with the directory holding it. Throws `changed`
+    /// when a directory no longer holds what the census found, or the files span other blocks.
+    /// Entries are looked at by name in their open directory; memory holds the listings of the
+    /// directories on the current path.
+    public func walk(directory: (UInt64, HostListing) throws -> Void = { _, _ in },
+                     entry: (HostEntry, HostPlace) throws -> Void = { _, _ in }) throws {
+        let rootDir = try OpenHostDirectory(root)
+        let top = try listing(of: directories[0], in: rootDir, at: root)
         try directory(0, top)
-        var stack = [(entries: top, next: 0)]
+        var stack = [(place: HostPlace(dir: rootDir, path: root), listing: top, next: 0)]
         var blocks = 0
         while let i = stack.indices.last {
-            guard stack[i].next < stack[i].entries.count else {
+            let k = stack[i].next
+            guard k < stack[i].listing.count else {
                 stack.removeLast()
                 continue
             }
-            let e = stack[i].entries[stack[i].next]
             stack[i].next += 1
-            try entry(e)
+            let e = stack[i].listing.entry(k), place = stack[i].place
+            try entry(e, place)
             blocks += e.blockCount
             guard e.isDirectory, let d = index[Place(parent: e.parent, name: e.name)] else { continue }
-            let inner = try entries(of: directories[d], at: e.path)
+            let path = HostDirectory.join(place.path, e.name)
+            let sub = try place.dir.directory(e.name[...], path: { path })
+            let inner = try listing(of: directories[d], in: sub, at: path)
             try directory(e.qid, inner)
-            stack.append((inner, 0))
+            stack.append((HostPlace(dir: sub, path: path), inner, 0))
         }
         guard blocks == self.blocks else {
             throw PopulateError.changed(printable(root), "its files span \(blocks) blocks, not the \(self.blocks) scanned")
         }
     }
 
-    /// The entries of directory `d` (at host path `path`) the census kept, with their qids.
-    func entries(of d: CensusDirectory, at path: [UInt8]) throws -> [HostEntry] {
-        var out: [HostEntry] = []
+    /// The entries of directory `d` (open as `dir`, at host path `path`) the census kept, with
+    /// their qids.
+    func listing(of d: CensusDirectory, in dir: OpenHostDirectory, at path: [UInt8]) throws -> HostListing {
+        let listed = try dir.names(path: path)
+        var out = HostListing(names: listed, parent: d.qid)
+        out.status.reserveCapacity(listed.count)
         var qid = d.firstChild
-        for name in try HostDirectory.names(path) where Populate.unholdable(name, names) == nil {
-            let p = HostDirectory.join(path, name)
-            let st = try HostStatus.of(p)
+        for i in 0..<listed.count {
+            let name = listed[i]
+            guard Populate.unholdable(name, names) == nil else { continue }
+            let st = try dir.status(name, path: { HostDirectory.join(path, name) })
             var span: UInt64 = 1
             switch st.kind {
             case .directory:
-                guard let k = index[Place(parent: d.qid, name: name)] else { continue }
+                guard let k = index[Place(parent: d.qid, name: Array(name))] else { continue }
                 guard directories[k].qid == qid else { throw HostCensus.changed(path) }
                 span = directories[k].end - qid
             case .regular: break
             default: continue
             }
-            out.append(HostEntry(path: p, name: name, parent: d.qid, qid: qid, status: st))
+            out.keep(i, qid: qid, status: st)
             qid += span
         }
         guard qid == d.end else { throw HostCensus.changed(path) }
@@ -140,5 +148,70 @@ public struct HostCensus: Sendable {
 
     static func changed(_ path: [UInt8]) -> PopulateError {
         .changed(printable(path), "it holds other entries than were scanned")
+    }
+}
+
+/// A directory's entries as a walk finds them, compactly: the directory's names in one buffer
+/// (those left out too), and four words of status for each entry kept.
+public struct HostListing: Sendable {
+    struct Status: Sendable {
+        var qid: UInt64
+        var mtime: Int64
+        var length: Int64
+        /// Permission bits, and `Mode.dir` for a directory.
+        var mode: UInt32
+        /// Its name's index in `names`.
+        var name: UInt32
+    }
+    let names: HostNames
+    /// The qid of the directory.
+    let parent: UInt64
+    var status: [Status] = []
+
+    init(names: HostNames, parent: UInt64) {
+        self.names = names
+        self.parent = parent
+    }
+
+    public var count: Int { status.count }
+
+    /// Keeps name `i` as the next entry.
+    mutating func keep(_ i: Int, qid: UInt64, status st: HostStatus) {
+        let isDirectory = st.kind == .directory
+        status.append(Status(qid: qid, mtime: st.mtime, length: isDirectory ? 0 : st.size,
+                             mode: (isDirectory ? Mode.dir : 0) | st.permissions, name: UInt32(i)))
+    }
+
+    /// Entry `i` (entries are in byte order of names).
+    public func entry(_ i: Int) -> HostEntry {
+        let s = status[i]
+        return HostEntry(name: Array(names[Int(s.name)]), parent: parent, qid: s.qid, isDirectory: s.mode & Mode.dir != 0,
+                         permissions: s.mode & 0o777, mtime: s.mtime, length: s.length)
+    }
+
+    /// The entries' indices in the order of their keys (`HostEntry.keyOrder`: name length, then
+    /// name bytes).
+    public func keyOrder() -> [UInt32] {
+        status.withUnsafeBufferPointer { status in
+            names.order(status.count, name: { status[Int($0)].name }) { a, b in
+                a.count != b.count ? a.count < b.count : HostNames.byteOrder(a, b)
+            }
+        }
+    }
+}
+
+/// The open directory holding an entry of a walk, and its host path (for messages).
+public struct HostPlace {
+    let dir: OpenHostDirectory
+    let path: [UInt8]
+
+    /// Reads file `e`'s `length` bytes and calls `body` with the offset and contents of every
+    /// block that is not all zeros (see `HostFile.forEachDataBlock`).
+    public func forEachDataBlock(of e: HostEntry, _ body: (Int64, [UInt8]) throws -> Void) throws {
+        guard !e.isDirectory, e.length > 0 else { return }
+        let dirPath = path, name = e.name
+        let f = try dir.file(name[...], path: { HostDirectory.join(dirPath, name) })
+        defer { f.close() }
+        try f.forEachDataBlock(length: e.length, body)
     }
 }

@@ -1,10 +1,10 @@
 /// Why a host directory cannot be copied into an image (the Device layer's host errors).
 public typealias PopulateError = HostFileError
 
-/// One file or directory found under the host directory, with the qid it gets.
+/// One file or directory found under the host directory, with the qid it gets. Its name is
+/// enough to find it: the walks look in the directory holding it, open.
 public struct HostEntry: Equatable, Sendable {
-    /// The host path, as bytes (names need not be UTF-8).
-    public var path: [UInt8]
+    /// Its name in the directory holding it, as bytes (names need not be UTF-8).
     public var name: [UInt8]
     /// qid of the directory holding it (0 for the root).
     public var parent: UInt64
@@ -37,22 +37,13 @@ public struct HostEntry: Equatable, Sendable {
     public static func keyOrder(_ a: HostEntry, _ b: HostEntry) -> Bool {
         a.name.count != b.name.count ? a.name.count < b.name.count : a.name.lexicographicallyPrecedes(b.name)
     }
-
-    /// Reads the file's `length` bytes and calls `body` with the offset and contents of every
-    /// block that is not all zeros (see `HostFile.forEachDataBlock`).
-    public func forEachDataBlock(_ body: (Int64, [UInt8]) throws -> Void) throws {
-        guard !isDirectory, length > 0 else { return }
-        let f = try HostFile(path)
-        defer { f.close() }
-        try f.forEachDataBlock(length: length, body)
-    }
 }
 
 extension HostEntry {
     /// The entry for a directory or regular file of host status `st`.
-    init(path: [UInt8], name: [UInt8], parent: UInt64, qid: UInt64, status st: HostStatus) {
+    init(name: [UInt8], parent: UInt64, qid: UInt64, status st: HostStatus) {
         let isDirectory = st.kind == .directory
-        self.init(path: path, name: name, parent: parent, qid: qid, isDirectory: isDirectory, permissions: st.permissions,
+        self.init(name: name, parent: parent, qid: qid, isDirectory: isDirectory, permissions: st.permissions,
                   mtime: st.mtime, length: isDirectory ? 0 : st.size)
     }
 }
@@ -63,6 +54,8 @@ public struct HostScan: Equatable, Sendable {
     public var root: String
     /// Depth first, names in byte order, each directory before its contents; qids ascend.
     public var entries: [HostEntry]
+    /// The entries' host paths, in the same order.
+    public var paths: [[UInt8]]
     /// One line per thing skipped.
     public var warnings: [String]
     public var nextqid: UInt64
@@ -75,41 +68,65 @@ public struct HostScan: Equatable, Sendable {
 public enum Populate {
     /// Scans `root` (itself may be a symbolic link to a directory) without following the
     /// symbolic links below it, depth first, names in byte order, giving qids from `firstQid`.
-    /// Directories and regular files are kept (`visit` gets each, in qid order); symbolic links,
-    /// devices, FIFOs, sockets, names gefs cannot hold and directories met twice are skipped with
-    /// one warning each. Every kept file and directory is opened once, so an unreadable one fails
-    /// the scan, before anything is written. Memory: the pending names of the directories being
-    /// walked, and a `CensusDirectory` per directory.
-    public static func census(_ root: String, firstQid: UInt64 = 3, names: NameRule = .gefs8,
-                              visit: (HostEntry) throws -> Void = { _ in }) throws -> HostCensus {
+    /// Directories and regular files are kept; symbolic links, devices, FIFOs, sockets, names
+    /// gefs cannot hold and directories met twice are skipped with one warning each. Every kept
+    /// file and directory is opened once, so an unreadable one fails the scan, before anything
+    /// is written. Entries are looked at by name in their open directory (`openat`, `fstatat`),
+    /// not by path. Memory: the names of the directories on the current path (one buffer each,
+    /// their descriptors open), and a `CensusDirectory` per directory.
+    public static func census(_ root: String, firstQid: UInt64 = 3, names: NameRule = .gefs8) throws -> HostCensus {
+        try census(root, firstQid: firstQid, names: names, visit: nil)
+    }
+
+    /// A census that also calls `visit` with every kept entry and its host path, in qid order.
+    static func census(_ root: String, firstQid: UInt64, names: NameRule,
+                       visit: ((HostEntry, [UInt8]) throws -> Void)?) throws -> HostCensus {
         let rootPath = Array(root.utf8)
         let st = try HostStatus.of(rootPath, follow: true)
         guard st.kind == .directory else { throw PopulateError.notDirectory(root) }
         var census = HostCensus(root: rootPath, firstQid: firstQid, names: names)
         var seen: Set<[UInt64]> = [st.identity]
-        // Pending names, last to visit first: children are pushed in reverse byte order.
-        var stack: [(path: [UInt8], name: [UInt8], parent: UInt64)] = []
-        func push(_ path: [UInt8], _ qid: UInt64) throws {
-            for child in try HostDirectory.names(path).reversed() { stack.append((HostDirectory.join(path, child), child, qid)) }
+        // The directories on the current path, open, each with its names and the next to visit.
+        struct Frame {
+            let dir: OpenHostDirectory
+            let path: [UInt8]
+            let qid: UInt64
+            let names: HostNames
+            var next = 0
         }
-        try push(rootPath, 0)
-        while let (path, name, parent) = stack.popLast() {
-            if let why = unholdable(name, names) {
-                census.warnings.append("skipped \(printable(path)): \(why)")
+        let top = try OpenHostDirectory(rootPath)
+        var stack = [Frame(dir: top, path: rootPath, qid: 0, names: try top.names(path: rootPath))]
+        while let i = stack.indices.last {
+            let k = stack[i].next
+            guard k < stack[i].names.count else {
+                stack.removeLast()
                 continue
             }
-            let st = try HostStatus.of(path)
+            stack[i].next += 1
+            let (dir, dirPath, parent, name) = (stack[i].dir, stack[i].path, stack[i].qid, stack[i].names[k])
+            let path = { HostDirectory.join(dirPath, name) }
+            if let why = unholdable(name, names) {
+                census.warnings.append("skipped \(printable(path())): \(why)")
+                continue
+            }
+            let st = try dir.status(name, path: path)
             guard st.kind == .directory || st.kind == .regular else {
-                census.warnings.append("skipped \(printable(path)): \(st.kind.name)")
+                census.warnings.append("skipped \(printable(path())): \(st.kind.name)")
                 continue
             }
             if st.kind == .directory, !seen.insert(st.identity).inserted {
-                census.warnings.append("skipped \(printable(path)): directory already copied (a bind mount loop)")
+                census.warnings.append("skipped \(printable(path())): directory already copied (a bind mount loop)")
                 continue
             }
-            let e = census.add(path: path, name: name, parent: parent, status: st)
-            try visit(e)
-            if e.isDirectory { try push(path, e.qid) } else { try HostFile(path).close() }
+            let qid = census.add(name: name, parent: parent, status: st)
+            if let visit { try visit(HostEntry(name: Array(name), parent: parent, qid: qid, status: st), path()) }
+            if st.kind == .directory {
+                let p = path()
+                let sub = try dir.directory(name, path: { p })
+                stack.append(Frame(dir: sub, path: p, qid: qid, names: try sub.names(path: p)))
+            } else {
+                try dir.file(name, path: path).close()
+            }
         }
         census.closeAll()
         return census
@@ -117,9 +134,9 @@ public enum Populate {
 
     /// Every entry of `root` at once (see `census`), for tests and small trees.
     public static func scan(_ root: String, firstQid: UInt64 = 3, names: NameRule = .gefs8) throws -> HostScan {
-        var entries: [HostEntry] = []
-        let census = try census(root, firstQid: firstQid, names: names) { entries.append($0) }
-        return HostScan(root: root, entries: entries, warnings: census.warnings, nextqid: census.nextqid)
+        var entries: [HostEntry] = [], paths: [[UInt8]] = []
+        let census = try census(root, firstQid: firstQid, names: names) { entries.append($0); paths.append($1) }
+        return HostScan(root: root, entries: entries, paths: paths, warnings: census.warnings, nextqid: census.nextqid)
     }
 
     /// Which names a format's file server accepts (§9.5 of each format's text).
@@ -131,7 +148,7 @@ public enum Populate {
     }
 
     /// Why gefs cannot hold a name (§9.5), or nil.
-    static func unholdable(_ name: [UInt8], _ rule: NameRule = .gefs8) -> String? {
+    static func unholdable<Name: Collection>(_ name: Name, _ rule: NameRule = .gefs8) -> String? where Name.Element == UInt8 {
         switch NameFault(name) {
         case nil: break
         case .tooLong: return "name longer than \(Format.nameMax) bytes"
@@ -155,7 +172,7 @@ public struct DataPlan: Equatable, Sendable {
     /// Reads every file to count its blocks that are not all zeros.
     public static func read(_ census: HostCensus) throws -> DataPlan {
         var total = 0
-        try census.walk(entry: { e in try e.forEachDataBlock { _, _ in total += 1 } })
+        try census.walk(entry: { e, place in try place.forEachDataBlock(of: e) { _, _ in total += 1 } })
         return DataPlan(dataBlocks: total)
     }
 }

@@ -28,11 +28,11 @@ public final class PopulateFeed {
         let spill = try SpillFile()
         entries = spill
         try census.walk(directory: { _, found in
-            for e in found.sorted(by: HostEntry.keyOrder) {
-                let r = e.record
+            for i in found.keyOrder() {
+                let r = found.entry(Int(i)).record
                 try spill.append(r.key + r.value)
             }
-        }, entry: { e in try e.forEachDataBlock { try body(e.qid, $0, $1) } })
+        }, entry: { e, place in try place.forEachDataBlock(of: e) { try body(e.qid, $0, $1) } })
     }
 
     /// Calls `body` with every populated entry's `Kent` record, root left out, in key order (by
@@ -42,7 +42,7 @@ public final class PopulateFeed {
         guard plan == nil else {
             for d in census.directories {
                 for run in d.nameLengths {
-                    let e = HostEntry(path: [], name: [UInt8](repeating: 0x78, count: run.length), parent: d.qid, qid: 0,
+                    let e = HostEntry(name: [UInt8](repeating: 0x78, count: run.length), parent: d.qid, qid: 0,
                                       isDirectory: false, permissions: 0, mtime: 0, length: 0)
                     for _ in 0..<run.count { try body(e.record) }
                 }
