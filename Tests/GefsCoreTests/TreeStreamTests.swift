@@ -17,6 +17,16 @@ final class TreeStreamTests: TreeBuilderTests {
         return (try! stream.finish(), store)
     }
 
+    /// `n` Kdat records in key order, 700 to a file, with 24-byte values.
+    static func datRecords(_ n: Int) -> [Record] {
+        var records: [Record] = []
+        for i in 0..<n {
+            let key = Key.dat(qid: UInt64(3 + i / 700), offset: UInt64(i % 700) * 16384).encode()
+            records.append(Record(key: key, value: [UInt8](repeating: UInt8(i & 0xff), count: 24)))
+        }
+        return records
+    }
+
     /// Nodes named by their contents, so that placement order does not matter: both loaders
     /// make the same nodes and the same root.
     func testSameNodesAsTreeBuilder() throws {
@@ -26,11 +36,7 @@ final class TreeStreamTests: TreeBuilderTests {
             return BlockPointer(addr: Int64(bitPattern: h & ~0x3fff & 0x7fff_ffff_ffff_ffff), hash: h, gen: 2)
         }
         for n in [0, 1, 348, 349, 5000, 60000] {
-            var records: [Record] = []
-            for i in 0..<n {
-                let key = Key.dat(qid: UInt64(3 + i / 700), offset: UInt64(i % 700) * 16384).encode()
-                records.append(Record(key: key, value: [UInt8](repeating: UInt8(i & 0xff), count: 24)))
-            }
+            let records = TreeStreamTests.datRecords(n)
             var a: [[UInt8]] = [], b: [[UInt8]] = []
             let ta = TreeBuilder.build(records) { a.append($0.encodeBlock()); return contentAddressed($0) }
             var stream = TreeStream { b.append($0.encodeBlock()); return contentAddressed($0) }
@@ -46,11 +52,7 @@ final class TreeStreamTests: TreeBuilderTests {
     /// order, every leaf before the pivots, so sequential addresses give the very same tree.
     func testPivotsLastPlacesAsTreeBuilder() throws {
         for n in [0, 1, 348, 349, 5000, 60000] {
-            var records: [Record] = []
-            for i in 0..<n {
-                let key = Key.dat(qid: UInt64(3 + i / 700), offset: UInt64(i % 700) * 16384).encode()
-                records.append(Record(key: key, value: [UInt8](repeating: UInt8(i & 0xff), count: 24)))
-            }
+            let records = TreeStreamTests.datRecords(n)
             var a: [[UInt8]] = [], b: [[UInt8]] = []
             func sequential(_ blocks: inout [[UInt8]], _ node: Node) -> BlockPointer {
                 let block = node.encodeBlock()
